@@ -1,0 +1,5 @@
+option(VITRINE_SANITIZE "Build with ASan + UBSan" OFF)
+if(VITRINE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
