@@ -1,0 +1,52 @@
+// Deterministic generator of a believable beauty & health shop for the demo and for benchmarks:
+// categories, brands, products with real-sounding names, prices and stock, and shoppers whose
+// browsing, carts and repeat orders follow realistic patterns. Same options -> same shop.
+// Optionally loads real public titles and sequences (Amazon Beauty, ../shared/datasets/amazon)
+// instead of generated ones; prices and stock are then synthesised deterministically.
+//
+// Thread safety: pure functions of their inputs.
+#ifndef VITRINE_SYNC_SERVER_DEMO_DEMO_SHOP_H_
+#define VITRINE_SYNC_SERVER_DEMO_DEMO_SHOP_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "vitrine/v1/batch.pb.h"
+#include "vitrine/v1/snapshot.pb.h"
+
+namespace vitrine::demo {
+
+struct DemoOptions {
+  uint64_t seed = 42;
+  size_t customers = 2000;         // 100000 for the reference beauty shop
+  size_t products = 600;           // generated catalog size (ignored with amazon_dir)
+  int64_t end_ms = 1'767'225'600'000;  // history ends here (2026-01-01T00:00:00Z)
+  int history_days = 180;
+  // When non-empty: the folder holding beauty_s3rec_id_asin_title.tsv and Beauty.txt; titles and
+  // users' sequences come from there (customers = min(customers, users in the file)).
+  std::string amazon_dir;
+};
+
+struct DemoCustomer {
+  std::string user_id;        // "cust-000123"
+  std::string anonymous_id;   // the device id the history was captured under
+  std::string email;
+  std::string first_name;
+  std::string last_name;
+};
+
+struct DemoShop {
+  std::vector<v1::CatalogItem> catalog;
+  std::vector<DemoCustomer> customers;
+  // The shoppers' history as the SDK would have sent it: valid events in the vocabulary
+  // (page/product views, list views, searches, cart adds/removes, checkouts, orders with
+  // order_id, identify), grouped into batches of at most 500 events, oldest first.
+  std::vector<v1::Batch> batches;
+};
+
+DemoShop GenerateDemoShop(const DemoOptions& options);
+
+}  // namespace vitrine::demo
+
+#endif  // VITRINE_SYNC_SERVER_DEMO_DEMO_SHOP_H_
