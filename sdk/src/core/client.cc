@@ -157,7 +157,7 @@ Status Client::Impl::Init() {
     owned_scheduler_ = NewThreadScheduler(*clock_);
     scheduler_ = owned_scheduler_.get();
   }
-  Post([this] { PersistTick(); }, options_.persist_interval_ms);
+  SchedulePersist();
   ScheduleSend(0);
   ScheduleSnapshot(0);
   ScheduleMessageCheck();
@@ -246,6 +246,8 @@ Status Client::Impl::Capture(v1::Event& event, bool bypass_consent) {
     }
   }
   if (new_session) recommender_.NewSession();
+  SchedulePersist();
+  if (send_idle_.exchange(false)) ScheduleSend(options_.flush_interval_ms);
   recommender_.OnEvent(event);
   messages_->OnEvent(event);
   ScheduleMessageCheck();
@@ -383,15 +385,21 @@ void Client::Impl::PersistDurableState() {
   (void)store_->Put(kMessagesKey, messages_->SerializeState());
 }
 
+void Client::Impl::SchedulePersist() {
+  if (!persist_scheduled_.exchange(true)) {
+    Post([this] { PersistTick(); }, options_.persist_interval_ms);
+  }
+}
+
 void Client::Impl::PersistTick() {
-  (void)PersistJournal();
+  persist_scheduled_ = false;
+  if (!PersistJournal().ok()) SchedulePersist();  // retry while the store refuses
   PersistDurableState();
   if (++persist_ticks_ % kEvictEveryTicks == 0) {
     auto dropped = store_->Evict(options_.max_queue_bytes,
                                  clock_->NowMs() - options_.max_event_age_ms);
     if (dropped.ok()) evicted_ += *dropped;
   }
-  Post([this] { PersistTick(); }, options_.persist_interval_ms);
 }
 
 void Client::Impl::ScheduleSend(int64_t delay_ms) {
@@ -410,7 +418,13 @@ void Client::Impl::SendTask(uint64_t token) {
   (void)PersistJournal();
   for (int round = 0; round < kMaxSendRoundsPerTask; ++round) {
     internal::SendResult r = sync_->SendOnce();
-    if (r.outcome == internal::SendOutcome::kIdle) break;
+    if (r.outcome == internal::SendOutcome::kIdle) {
+      // Nothing queued: sleep until the next capture re-arms the timer.
+      ++send_token_;
+      next_send_at_ms_ = 0;
+      send_idle_ = true;
+      return;
+    }
     ++send_attempts_;
     if (r.outcome == internal::SendOutcome::kRetry) {
       ++send_failures_;
@@ -432,7 +446,7 @@ void Client::Impl::SendTask(uint64_t token) {
     }
     if (!r.more_pending) break;
   }
-  ScheduleSend(options_.flush_interval_ms);
+  ScheduleSend(options_.flush_interval_ms);  // one more turn finds the queue empty and idles
 }
 
 void Client::Impl::ScheduleSnapshot(int64_t delay_ms) {

@@ -60,6 +60,7 @@ class Client::Impl {
   void ScheduleSnapshot(int64_t delay_ms);
   void MessageTask();
   void ScheduleMessageCheck();
+  void SchedulePersist();
   void PersistTick();
   void ApplySnapshot(const std::string& bytes);
   Status PurgeLocal();
@@ -96,6 +97,9 @@ class Client::Impl {
   int persist_ticks_ = 0;  // scheduler thread
 
   // Scheduling (scheduler thread, except the atomics).
+  // Timers run only while there is work, so an idle app causes no wakeups.
+  std::atomic<bool> persist_scheduled_{false};
+  std::atomic<bool> send_idle_{false};
   std::atomic<uint64_t> send_token_{0};
   std::atomic<uint64_t> snapshot_token_{0};
   std::atomic<int64_t> next_message_check_ms_{-1};

@@ -1,0 +1,127 @@
+// Kill test: a child process tracking in a loop is SIGKILLed at random moments (after a random
+// number of acknowledged Track calls, read from its stdout, so no timing sleeps). After a final
+// restart drains the queue, every event whose Track returned OK is on the server exactly once.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "tests/integration/server_harness.h"
+#include "tests/support/temp_dir.h"
+
+namespace vitrine {
+namespace {
+
+using testing::ServerProcess;
+using testing::TempDir;
+
+struct Child {
+  pid_t pid = -1;
+  int out = -1;
+};
+
+Child Spawn(const std::vector<std::string>& args) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  Child c;
+  c.pid = fork();
+  if (c.pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  c.out = fds[0];
+  return c;
+}
+
+TEST(KillTest, EveryAcknowledgedTrackReachesTheServerExactlyOnce) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  ASSERT_TRUE(server.ok()) << server.error();
+  const std::string sdk_dir = dir.path() + "/sdk";
+  std::mt19937 rng(20261122);
+  std::set<long long> promised;
+  constexpr int kTrials = 24;
+  for (int trial = 0; trial < kTrials; ++trial) {
+    const long long first = static_cast<long long>(trial) * 1'000'000;
+    Child child = Spawn({VITRINE_KILL_CHILD_BIN, "track", sdk_dir, server.url(),
+                         std::to_string(first)});
+    ASSERT_GT(child.pid, 0);
+    const int kill_after = std::uniform_int_distribution<int>(1, 3000)(rng);
+    std::string pending;
+    int lines = 0;
+    char buf[4096];
+    while (lines < kill_after) {
+      const ssize_t got = read(child.out, buf, sizeof buf);
+      if (got <= 0) break;
+      pending.append(buf, static_cast<size_t>(got));
+      size_t nl;
+      while ((nl = pending.find('\n')) != std::string::npos) {
+        promised.insert(std::stoll(pending.substr(0, nl)));
+        pending.erase(0, nl + 1);
+        ++lines;
+      }
+    }
+    kill(child.pid, SIGKILL);
+    // Lines written before the kill are promises too.
+    for (;;) {
+      const ssize_t got = read(child.out, buf, sizeof buf);
+      if (got <= 0) break;
+      pending.append(buf, static_cast<size_t>(got));
+    }
+    size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      promised.insert(std::stoll(pending.substr(0, nl)));
+      pending.erase(0, nl + 1);
+    }
+    close(child.out);
+    int status = 0;
+    waitpid(child.pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child ended on its own in trial " << trial
+                                     << " (exit " << WEXITSTATUS(status) << ")";
+    if (trial % 8 == 7) server.Restart();  // the server restarts sometimes too
+  }
+  Child drain = Spawn({VITRINE_KILL_CHILD_BIN, "drain", sdk_dir, server.url()});
+  int status = 0;
+  waitpid(drain.pid, &status, 0);
+  close(drain.out);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "drain failed";
+
+  // Every promised number exactly once; unpromised extras are allowed only one per kill (a kill
+  // between Track returning and the number being printed).
+  HttpResponse events = server.Admin("GET", "/v1/admin/events?limit=1000000");
+  ASSERT_EQ(events.status, 200) << events.body.substr(0, 500);
+  std::map<long long, int> seen;
+  const std::regex re("\"n\"\\s*:\\s*\"(-?[0-9]+)\"");
+  for (auto it = std::sregex_iterator(events.body.begin(), events.body.end(), re);
+       it != std::sregex_iterator(); ++it) {
+    ++seen[std::stoll((*it)[1])];
+  }
+  size_t missing = 0, duplicated = 0;
+  for (long long n : promised) {
+    if (seen[n] == 0) ++missing;
+  }
+  for (const auto& [n, count] : seen) {
+    if (count > 1) ++duplicated;
+  }
+  EXPECT_GT(promised.size(), 100u);
+  EXPECT_EQ(missing, 0u) << "of " << promised.size() << " promised events";
+  EXPECT_EQ(duplicated, 0u);
+  EXPECT_LE(seen.size(), promised.size() + kTrials);
+  EXPECT_EQ(server.StatsField("events"), static_cast<long long>(seen.size()));
+}
+
+}  // namespace
+}  // namespace vitrine
