@@ -269,7 +269,7 @@ SendResult SyncEngine::SendOnce() {
   context->set_app_version(config_.app_version);
   std::vector<std::string> batch_ids;
   std::vector<std::string> corrupt_ids;
-  size_t payload_bytes = 0;
+  std::vector<size_t> payload_sizes;  // of the events in the batch, in order
   batch_ids.reserve(queued.size());
   for (QueuedEvent& event : queued) {
     if (!batch.add_events()->ParseFromString(event.payload)) {
@@ -277,7 +277,7 @@ SendResult SyncEngine::SendOnce() {
       corrupt_ids.push_back(std::move(event.event_id));
       continue;
     }
-    payload_bytes += event.payload.size();
+    payload_sizes.push_back(event.payload.size());
     batch_ids.push_back(std::move(event.event_id));
   }
   if (!corrupt_ids.empty()) {
@@ -347,10 +347,13 @@ SendResult SyncEngine::SendOnce() {
     result.outcome = SendOutcome::kAcked;
     result.acked = acked.size();
   } else if (code == 413 && batch_ids.size() > 1) {
+    // Halve by count, and cap bytes at what the first half of this batch weighed, so the next
+    // batch is exactly that half whatever the sizes of the events.
     const size_t events = std::max<size_t>(1, batch_ids.size() / 2);
+    size_t half_bytes = 0;
+    for (size_t i = 0; i < events; ++i) half_bytes += payload_sizes[i];
     config_.max_batch_events = std::min(config_.max_batch_events, events);
-    config_.max_batch_bytes =
-        std::min(config_.max_batch_bytes, std::max<size_t>(1, payload_bytes / 2));
+    config_.max_batch_bytes = std::min(config_.max_batch_bytes, std::max<size_t>(1, half_bytes));
     result.outcome = SendOutcome::kRetry;
     result.status =
         Status(StatusCode::kRejected, "HTTP 413: batch too large; next batches hold at most " +
