@@ -276,7 +276,13 @@ class MessageEngine::Impl {
   void SetSnapshot(const v1::Snapshot& snapshot) {
     std::map<std::string, v1::InAppMessage, std::less<>> defs;
     for (const auto& m : snapshot.messages()) {
-      if (!m.id().empty()) defs.try_emplace(m.id(), m);  // first definition of an id wins
+      // First definition of an id wins. Ids and absent types the state format cannot hold are
+      // not definitions we can keep promises about (caps, pending arms) across a restart.
+      if (m.id().empty() || m.id().size() > kMaxStringBytes ||
+          m.trigger().absent_event_type().size() > kMaxStringBytes) {
+        continue;
+      }
+      defs.try_emplace(m.id(), m);
     }
     std::set<std::string, std::less<>> segments(snapshot.segment_ids().begin(),
                                                 snapshot.segment_ids().end());

@@ -327,6 +327,10 @@ class Reader {
   std::string_view data_;
 };
 
+// Ids the durable format can hold; events with others (empty, absurdly long) do not change the
+// cart or purchase sets, so that what is serialized always restores.
+bool IsDurableId(std::string_view id) { return !id.empty() && id.size() <= kMaxIdBytes; }
+
 bool ReadIdSet(Reader* r, std::set<std::string, std::less<>>* out) {
   uint32_t count = 0;
   if (!r->U32(&count) || count > kMaxDurableIds) return false;
@@ -376,7 +380,7 @@ class Recommender::Impl {
       }
     } else if (type == "product_added_to_cart") {
       for (const auto& p : event.products()) {
-        if (p.product_id().empty()) continue;
+        if (!IsDurableId(p.product_id())) continue;
         AddInterestLocked(p, kCartInterest, t, false);
         cart_.emplace(p.product_id());
         SetBlockedLocked(p.product_id());
@@ -390,7 +394,7 @@ class Recommender::Impl {
       }
     } else if (type == "order_completed") {
       for (const auto& p : event.products()) {
-        if (!p.product_id().empty()) purchased_.emplace(p.product_id());
+        if (IsDurableId(p.product_id())) purchased_.emplace(p.product_id());
       }
       // The order empties the cart, lines or not (a shop's cart is checked out as a whole).
       std::vector<std::string> was_in_cart(cart_.begin(), cart_.end());
