@@ -24,6 +24,8 @@ class LoopbackHttpServer {
   uint16_t port() const { return listener_.port(); }
   // "http://127.0.0.1:<port>", no trailing slash.
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  // TCP connections accepted so far.
+  size_t connections() const { return listener_.accepted(); }
 
  private:
   TcpListener::Close Serve(int fd);

@@ -56,6 +56,7 @@ void TcpListener::AcceptLoop() {
       return;
     }
     live_fds_.push_back(fd);
+    ++accepted_;
     connections_.emplace_back([this, fd] {
       const Close how = serve_(fd);
       // Closed under the lock so Stop() never shuts down a recycled descriptor number.

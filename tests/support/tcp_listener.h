@@ -8,6 +8,7 @@
 #define VITRINE_TESTS_SUPPORT_TCP_LISTENER_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -27,6 +28,8 @@ class TcpListener {
 
   uint16_t port() const { return port_; }
   bool stopping() const { return stopping_.load(); }
+  // Connections accepted so far (tests check keep-alive reuse with it).
+  size_t accepted() const { return accepted_.load(); }
   void Stop();
 
  private:
@@ -36,6 +39,7 @@ class TcpListener {
   uint16_t port_ = 0;
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  std::atomic<size_t> accepted_{0};
   std::mutex mu_;
   std::vector<int> live_fds_;             // guarded by mu_
   std::vector<std::thread> connections_;  // guarded by mu_
