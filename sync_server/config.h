@@ -1,0 +1,48 @@
+// Server configuration: a `key = value` file (--config) and command-line flags with the same
+// names (flags win). `#` starts a comment; `write_key` and `write-key` are the same key.
+//
+// Thread safety: plain values and pure functions.
+#ifndef VITRINE_SYNC_SERVER_CONFIG_H_
+#define VITRINE_SYNC_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sync_server/batch_codec.h"
+#include "sync_server/common/status.h"
+
+namespace vitrine::server {
+
+struct ServerConfig {
+  std::string listen = "http://127.0.0.1:8787";  // https:// needs tls_cert and tls_key
+  std::string db = "vitrine.db";
+  std::string write_key;  // required for serve
+  std::string admin_key;  // required for serve
+  std::string tls_cert;   // PEM certificate chain
+  std::string tls_key;    // PEM private key
+  bool demo = false;      // serve: load the generated demo shop first
+  size_t demo_customers = 2000;
+  uint64_t demo_seed = 42;
+  std::string datasets;    // folder with amazon/ (real titles for the demo shop), optional
+  std::string static_dir;  // files served at / (the demo storefront), optional
+  std::string ready_file;  // "ready\n" is written here once listening
+  bool access_log = true;  // one JSON line per request on stderr
+  IngestLimits limits;     // max_body_bytes, max_inflated_bytes, max_batch_events
+  uint32_t snapshot_ttl_seconds = 900;
+  double half_life_days = 7.0;
+  int64_t model_refresh_ms = 0;  // 0: rebuild the ranking whenever new events arrived
+  size_t max_events_per_transaction = 20000;
+};
+
+// Parses the arguments after the sub-command ("serve", "demo-load"). A --config file is read
+// first, then every flag overrides it. Unknown flags and keys are errors.
+StatusOr<ServerConfig> ParseConfig(const std::vector<std::string>& args);
+// Applies `key = value` lines.
+Status ApplyConfigText(const std::string& text, ServerConfig& config);
+// The flags and their meaning, for --help and errors.
+std::string ConfigUsage();
+
+}  // namespace vitrine::server
+
+#endif  // VITRINE_SYNC_SERVER_CONFIG_H_

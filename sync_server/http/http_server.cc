@@ -1,0 +1,650 @@
+#include "sync_server/http/http_server.h"
+
+#include <cpprest/http_listener.h>
+#include <cpprest/json.h>
+#include <openssl/crypto.h>
+
+#include <boost/asio/ssl.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sync_server/batch_codec.h"
+
+namespace vitrine::server {
+namespace {
+
+using web::http::http_request;
+using web::http::http_response;
+using web::http::methods;
+using web::http::status_code;
+using web::http::status_codes;
+
+constexpr const char* kProtobuf = "application/x-protobuf";
+constexpr const char* kJson = "application/json";
+
+// Per-request bookkeeping for the access log and metrics.
+struct RequestContext {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::string method;
+  std::string route;
+  int events = 0;
+};
+
+std::string Header(const http_request& req, const char* name) {
+  std::string value;
+  req.headers().match(name, value);
+  return value;
+}
+
+// "application/json; charset=utf-8" -> "application/json"
+std::string MediaType(std::string value) {
+  const auto semi = value.find(';');
+  if (semi != std::string::npos) value.resize(semi);
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+  for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value;
+}
+
+bool KeyEquals(const std::string& given, const std::string& expected) {
+  return !expected.empty() && given.size() == expected.size() &&
+         CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+status_code ToHttp(const Status& s) {
+  switch (s.kind()) {
+    case Status::Kind::kOk:
+      return status_codes::OK;
+    case Status::Kind::kInvalid:
+      return status_codes::BadRequest;
+    case Status::Kind::kUnauthorized:
+      return status_codes::Unauthorized;
+    case Status::Kind::kForbidden:
+      return status_codes::Forbidden;
+    case Status::Kind::kNotFound:
+      return status_codes::NotFound;
+    case Status::Kind::kTooLarge:
+      return status_codes::RequestEntityTooLarge;
+    case Status::Kind::kUnsupportedMedia:
+      return status_codes::UnsupportedMediaType;
+    case Status::Kind::kUnavailable:
+      return status_codes::ServiceUnavailable;
+    case Status::Kind::kInternal:
+      return status_codes::InternalError;
+  }
+  return status_codes::InternalError;
+}
+
+std::string JsonEscape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out;
+}
+
+std::string Hex(const std::string& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> Query(const http_request& req) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : web::uri::split_query(req.request_uri().query())) {
+    out[web::uri::decode(k)] = web::uri::decode(v);
+  }
+  return out;
+}
+
+std::string ContentTypeFor(const std::filesystem::path& p) {
+  const std::string ext = p.extension().string();
+  if (ext == ".html" || ext == ".htm") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".wasm") return "application/wasm";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  explicit Impl(App* a) : app(a) {}
+
+  App* app;
+  std::unique_ptr<web::http::experimental::listener::http_listener> listener;
+
+  // ---- replies -------------------------------------------------------------------------------
+
+  void Send(http_request& req, RequestContext& ctx, http_response resp) {
+    const int code = resp.status_code();
+    app->metrics().CountRequest(ctx.route, code);
+    if (app->config().access_log) {
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx.start)
+              .count();
+      char line[512];
+      const int n = std::snprintf(line, sizeof line,
+                                  "{\"ts_ms\":%lld,\"method\":\"%s\",\"route\":\"%s\",\"status\":%"
+                                  "d,\"ms\":%.3f,\"events\":%d}\n",
+                                  static_cast<long long>(App::SystemClockMs()),
+                                  JsonEscape(ctx.method).c_str(), JsonEscape(ctx.route).c_str(),
+                                  code, ms, ctx.events);
+      if (n > 0) std::fwrite(line, 1, std::min(static_cast<size_t>(n), sizeof line - 1), stderr);
+    }
+    // A client that went away makes reply() fail: observe it so pplx never aborts on it.
+    req.reply(resp).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (...) {
+      }
+    });
+  }
+
+  void SendBody(http_request& req, RequestContext& ctx, status_code code, std::string body,
+                const std::string& content_type) {
+    http_response resp(code);
+    resp.set_body(std::move(body), content_type);
+    Send(req, ctx, std::move(resp));
+  }
+
+  void SendError(http_request& req, RequestContext& ctx, const Status& s, bool json) {
+    v1::Error error;
+    error.set_code(s.code());
+    error.set_message(s.message());
+    error.set_event_index(s.event_index());
+    if (json) {
+      SendBody(req, ctx, ToHttp(s), ToJson(error), kJson);
+    } else {
+      SendBody(req, ctx, ToHttp(s), error.SerializeAsString(), kProtobuf);
+    }
+  }
+
+  // JSON unless the client asked for protobuf (or the default is protobuf and it did not ask for
+  // JSON).
+  static bool WantsJson(const http_request& req, bool default_json) {
+    const std::string accept = Header(req, "Accept");
+    if (accept.find(kProtobuf) != std::string::npos) return false;
+    if (accept.find(kJson) != std::string::npos) return true;
+    return default_json;
+  }
+
+  // ---- auth ----------------------------------------------------------------------------------
+
+  enum class Scope { kWrite, kAdmin };
+
+  Status Authorize(const http_request& req, Scope scope) {
+    const std::string auth = Header(req, "Authorization");
+    if (auth.empty()) {
+      return Status(Status::Kind::kUnauthorized, "unauthorized",
+                    "missing Authorization: Bearer <key>");
+    }
+    if (!auth.starts_with("Bearer ")) {
+      return Status(Status::Kind::kUnauthorized, "unauthorized",
+                    "Authorization must be 'Bearer <key>'");
+    }
+    const std::string key = auth.substr(7);
+    const auto& c = app->config();
+    if (KeyEquals(key, c.admin_key)) return Status::Ok();
+    if (KeyEquals(key, c.write_key)) {
+      if (scope == Scope::kWrite) return Status::Ok();
+      return Status(Status::Kind::kForbidden, "forbidden",
+                    "a write key cannot use admin endpoints");
+    }
+    return Status(Status::Kind::kUnauthorized, "unauthorized", "unknown key");
+  }
+
+  // ---- routing -------------------------------------------------------------------------------
+
+  void Handle(http_request req) {
+    RequestContext ctx;
+    ctx.method = req.method();
+    const std::string path = req.relative_uri().path();
+    ctx.route = path;
+    try {
+      Route(req, ctx, path);
+    } catch (const std::exception& e) {
+      SendError(req, ctx, Status(Status::Kind::kInternal, "internal", e.what()), true);
+    } catch (...) {
+      SendError(req, ctx, Status(Status::Kind::kInternal, "internal", "unexpected error"), true);
+    }
+  }
+
+  void MethodNotAllowed(http_request& req, RequestContext& ctx, const char* allow) {
+    http_response resp(status_codes::MethodNotAllowed);
+    resp.headers().add("Allow", allow);
+    v1::Error error;
+    error.set_code("method_not_allowed");
+    error.set_message(ctx.method + " is not allowed on " + ctx.route + " (allowed: " + allow + ")");
+    error.set_event_index(-1);
+    resp.set_body(ToJson(error), kJson);
+    Send(req, ctx, std::move(resp));
+  }
+
+  void Route(http_request& req, RequestContext& ctx, const std::string& path) {
+    const std::string& m = ctx.method;
+    if (path == "/healthz") {
+      if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
+      return Healthz(req, ctx);
+    }
+    if (path == "/metrics") {
+      if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
+      return SendBody(req, ctx, status_codes::OK, app->metrics().Render(),
+                      "text/plain; version=0.0.4");
+    }
+    if (path == "/v1/batch") {
+      if (m != methods::POST) return MethodNotAllowed(req, ctx, "POST");
+      return Batch(req, ctx);
+    }
+    if (path == "/v1/snapshot") {
+      if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
+      return Snapshot(req, ctx);
+    }
+    if (path == "/v1/identify") {
+      if (m != methods::POST) return MethodNotAllowed(req, ctx, "POST");
+      return Identify(req, ctx);
+    }
+    if (path.starts_with("/v1/admin/")) return Admin(req, ctx, path);
+    if (!app->config().static_dir.empty() && m == methods::GET && !path.starts_with("/v1/")) {
+      return Static(req, ctx, path);
+    }
+    ctx.route = "unknown";
+    SendError(req, ctx, Status(Status::Kind::kNotFound, "not_found", "no route " + path), true);
+  }
+
+  // ---- handlers ------------------------------------------------------------------------------
+
+  void Healthz(http_request& req, RequestContext& ctx) {
+    Status s = app->store().Ping();
+    if (s.ok()) return SendBody(req, ctx, status_codes::OK, "ok\n", "text/plain");
+    SendBody(req, ctx, status_codes::ServiceUnavailable, "db: " + s.message() + "\n", "text/plain");
+  }
+
+  void Batch(http_request& req, RequestContext& ctx) {
+    const std::string type = MediaType(Header(req, "Content-Type"));
+    const bool json_body = type == kJson;
+    const bool reply_json = WantsJson(req, json_body);
+    const auto reject = [this, &req, &ctx, reply_json](const Status& s) {
+      app->metrics().CountRejectedBatch(static_cast<size_t>(ctx.events));
+      SendError(req, ctx, s, reply_json);
+    };
+    Status auth = Authorize(req, Scope::kWrite);
+    if (!auth.ok()) return reject(auth);
+    if (!json_body && type != kProtobuf && type != "application/protobuf") {
+      return reject(Status(
+          Status::Kind::kUnsupportedMedia, "unsupported_media_type",
+          "Content-Type must be application/x-protobuf or application/json, got '" + type + "'"));
+    }
+    const std::string encoding = MediaType(Header(req, "Content-Encoding"));
+    const bool compressed = encoding == "gzip" || encoding == "deflate";
+    if (!compressed && !encoding.empty() && encoding != "identity") {
+      return reject(Status(Status::Kind::kUnsupportedMedia, "unsupported_encoding",
+                           "Content-Encoding must be gzip or absent, got '" + encoding + "'"));
+    }
+    const IngestLimits limits = app->config().limits;
+    if (req.headers().content_length() > limits.max_body_bytes) {
+      return reject(Status(Status::Kind::kTooLarge, "body_too_large",
+                           "body exceeds " + std::to_string(limits.max_body_bytes) + " bytes"));
+    }
+    const auto received = ctx.start;
+    req.extract_vector().then([this, req, ctx, compressed, json_body, reply_json, limits,
+                               received](pplx::task<std::vector<unsigned char>> task) mutable {
+      const auto reject_async = [&](const Status& s) {
+        app->metrics().CountRejectedBatch(static_cast<size_t>(ctx.events));
+        SendError(req, ctx, s, reply_json);
+      };
+      try {
+        std::vector<unsigned char> body;
+        try {
+          body = task.get();
+        } catch (const std::exception& e) {
+          return reject_async(Status(Status::Kind::kInvalid, "bad_body",
+                                     std::string("cannot read body: ") + e.what()));
+        }
+        if (body.size() > limits.max_body_bytes) {
+          return reject_async(
+              Status(Status::Kind::kTooLarge, "body_too_large",
+                     "body exceeds " + std::to_string(limits.max_body_bytes) + " bytes"));
+        }
+        std::string_view bytes(reinterpret_cast<const char*>(body.data()), body.size());
+        std::string inflated;
+        if (compressed) {
+          auto out = Inflate(bytes, limits.max_inflated_bytes);
+          if (!out.ok()) return reject_async(out.status());
+          inflated = std::move(*out);
+          bytes = inflated;
+        }
+        auto batch =
+            DecodeBatch(bytes, json_body ? BodyFormat::kJson : BodyFormat::kProtobuf, limits);
+        if (!batch.ok()) return reject_async(batch.status());
+        ctx.events = batch->events_size();
+        app->ingest().Submit(std::move(*batch), [this, req, ctx, reply_json,
+                                                 received](StatusOr<IngestResult> result) mutable {
+          if (!result.ok()) return SendError(req, ctx, result.status(), reply_json);
+          const double ms =
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - received)
+                  .count();
+          app->metrics().ObserveIngest(ms, result->stored, result->duplicates);
+          v1::BatchAck ack;
+          ack.mutable_acked_event_ids()->Reserve(static_cast<int>(result->acked_event_ids.size()));
+          for (auto& id : result->acked_event_ids) ack.add_acked_event_ids(std::move(id));
+          ack.set_server_time_ms(App::SystemClockMs());
+          ack.set_stored(result->stored);
+          ack.set_duplicates(result->duplicates);
+          if (reply_json) {
+            SendBody(req, ctx, status_codes::OK, ToJson(ack), kJson);
+          } else {
+            SendBody(req, ctx, status_codes::OK, ack.SerializeAsString(), kProtobuf);
+          }
+        });
+      } catch (const std::exception& e) {
+        SendError(req, ctx, Status(Status::Kind::kInternal, "internal", e.what()), reply_json);
+      }
+    });
+  }
+
+  void Snapshot(http_request& req, RequestContext& ctx) {
+    const bool json = WantsJson(req, false);
+    Status auth = Authorize(req, Scope::kWrite);
+    if (!auth.ok()) return SendError(req, ctx, auth, json);
+    auto q = Query(req);
+    auto result = app->snapshots().Build(q["anonymous_id"], q["user_id"]);
+    if (!result.ok()) return SendError(req, ctx, result.status(), json);
+    const std::string if_none_match = Header(req, "If-None-Match");
+    bool not_modified = false;
+    if (!if_none_match.empty()) {
+      std::stringstream tags(if_none_match);
+      std::string tag;
+      while (std::getline(tags, tag, ',')) {
+        while (!tag.empty() && tag.front() == ' ') tag.erase(tag.begin());
+        while (!tag.empty() && tag.back() == ' ') tag.pop_back();
+        if (tag == "*" || tag == result->etag) not_modified = true;
+      }
+    }
+    app->metrics().CountSnapshot(not_modified);
+    http_response resp(not_modified ? status_codes::NotModified : status_codes::OK);
+    resp.headers().add("ETag", result->etag);
+    resp.headers().add("Cache-Control", "private, no-cache");
+    if (!not_modified) {
+      if (json) {
+        resp.set_body(ToJson(result->snapshot), kJson);
+      } else {
+        resp.set_body(result->snapshot.SerializeAsString(), kProtobuf);
+      }
+    }
+    Send(req, ctx, std::move(resp));
+  }
+
+  // Reads a JSON body (admin and identify); replies 400 and returns nullopt when it is not JSON.
+  std::optional<std::string> JsonBody(http_request& req, RequestContext& ctx) {
+    if (req.headers().content_length() > app->config().limits.max_body_bytes) {
+      SendError(req, ctx, Status(Status::Kind::kTooLarge, "body_too_large", "body too large"),
+                true);
+      return std::nullopt;
+    }
+    std::vector<unsigned char> body = req.extract_vector().get();
+    return std::string(body.begin(), body.end());
+  }
+
+  static std::string ProfileJson(const ProfileInfo& p) {
+    web::json::value v = web::json::value::object();
+    v["profile_id"] = web::json::value::string(std::to_string(p.profile_id));
+    v["user_id"] = web::json::value::string(p.user_id);
+    std::vector<web::json::value> anons;
+    for (const auto& a : p.anonymous_ids) anons.push_back(web::json::value::string(a));
+    v["anonymous_ids"] = web::json::value::array(anons);
+    v["event_count"] = web::json::value::number(p.event_count);
+    v["order_count"] = web::json::value::number(p.order_count);
+    return v.serialize();
+  }
+
+  void Identify(http_request& req, RequestContext& ctx) {
+    Status auth = Authorize(req, Scope::kWrite);
+    if (!auth.ok()) return SendError(req, ctx, auth, true);
+    auto body = JsonBody(req, ctx);
+    if (!body) return;
+    std::error_code ec;
+    web::json::value v = web::json::value::parse(*body, ec);
+    if (ec || !v.is_object()) {
+      return SendError(
+          req, ctx, Status(Status::Kind::kInvalid, "malformed_json", "body is not a JSON object"),
+          true);
+    }
+    auto text = [&v](const char* key) {
+      return v.has_string_field(key) ? v.at(key).as_string() : std::string();
+    };
+    const std::string anonymous_id = text("anonymous_id");
+    const std::string user_id = text("user_id");
+    if (anonymous_id.empty() || user_id.empty()) {
+      return SendError(req, ctx,
+                       Status(Status::Kind::kInvalid, "invalid_identify",
+                              "anonymous_id and user_id are required strings"),
+                       true);
+    }
+    std::map<std::string, std::string> traits;
+    if (v.has_object_field("traits")) {
+      for (const auto& [k, t] : v.at("traits").as_object()) {
+        traits[k] = t.is_string() ? t.as_string() : t.serialize();
+      }
+    }
+    auto profile = app->ingest().Identify(anonymous_id, user_id, traits);
+    if (!profile.ok()) return SendError(req, ctx, profile.status(), true);
+    auto info = app->admin().FindProfile(user_id, "");
+    if (!info.ok()) return SendError(req, ctx, info.status(), true);
+    SendBody(req, ctx, status_codes::OK, ProfileJson(*info), kJson);
+  }
+
+  void Admin(http_request& req, RequestContext& ctx, const std::string& path) {
+    const std::string& m = ctx.method;
+    const std::string sub = path.substr(std::string("/v1/admin/").size());
+    if (sub == "messages" || sub == "catalog" || sub == "stats" || sub == "profiles" ||
+        sub == "events") {
+      ctx.route = path;
+    } else if (sub.starts_with("messages/")) {
+      ctx.route = "/v1/admin/messages/{id}";
+    } else {
+      ctx.route = "unknown";
+      return SendError(req, ctx, Status(Status::Kind::kNotFound, "not_found", "no route " + path),
+                       true);
+    }
+    Status auth = Authorize(req, Scope::kAdmin);
+    if (!auth.ok()) return SendError(req, ctx, auth, true);
+
+    if (sub == "messages") {
+      if (m == methods::GET) {
+        std::string out = "{\"messages\":[";
+        bool first = true;
+        for (const auto& msg : app->messages().List()) {
+          if (!first) out += ",";
+          first = false;
+          out += ToJson(msg);
+        }
+        out += "]}";
+        return SendBody(req, ctx, status_codes::OK, std::move(out), kJson);
+      }
+      if (m != methods::POST) return MethodNotAllowed(req, ctx, "GET, POST");
+      auto body = JsonBody(req, ctx);
+      if (!body) return;
+      auto message = DecodeInAppMessageJson(*body);
+      if (!message.ok()) return SendError(req, ctx, message.status(), true);
+      Status s = app->messages().Put(*message);
+      if (!s.ok()) return SendError(req, ctx, s, true);
+      return SendBody(req, ctx, status_codes::Created, ToJson(*message), kJson);
+    }
+    if (sub.starts_with("messages/")) {
+      if (m != methods::DEL) return MethodNotAllowed(req, ctx, "DELETE");
+      const std::string id = web::uri::decode(sub.substr(std::string("messages/").size()));
+      Status s = app->messages().Delete(id);
+      if (!s.ok()) return SendError(req, ctx, s, true);
+      return Send(req, ctx, http_response(status_codes::NoContent));
+    }
+    if (sub == "catalog") {
+      if (m != methods::POST) return MethodNotAllowed(req, ctx, "POST");
+      auto body = JsonBody(req, ctx);
+      if (!body) return;
+      std::error_code ec;
+      web::json::value v = web::json::value::parse(*body, ec);
+      if (ec || !v.is_object() || !v.has_array_field("items")) {
+        return SendError(req, ctx,
+                         Status(Status::Kind::kInvalid, "malformed_json",
+                                "body must be {\"items\":[CatalogItem...]}"),
+                         true);
+      }
+      std::vector<v1::CatalogItem> items;
+      for (const auto& item : v.at("items").as_array()) {
+        auto decoded = DecodeCatalogItemJson(item.serialize());
+        if (!decoded.ok()) {
+          return SendError(
+              req, ctx,
+              Status(decoded.status().kind(), decoded.status().code(),
+                     "items[" + std::to_string(items.size()) + "]: " + decoded.status().message()),
+              true);
+        }
+        items.push_back(std::move(*decoded));
+      }
+      Status s = app->catalog().Upsert(items);
+      if (!s.ok()) return SendError(req, ctx, s, true);
+      return SendBody(req, ctx, status_codes::OK,
+                      "{\"upserted\":" + std::to_string(items.size()) + "}", kJson);
+    }
+    if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
+    auto q = Query(req);
+    if (sub == "stats") {
+      auto stats = app->admin().Stats();
+      if (!stats.ok()) return SendError(req, ctx, stats.status(), true);
+      std::ostringstream out;
+      out << "{\"events\":" << stats->events << ",\"profiles\":" << stats->profiles
+          << ",\"orders\":" << stats->orders << ",\"catalog_items\":" << stats->catalog_items
+          << "}";
+      return SendBody(req, ctx, status_codes::OK, out.str(), kJson);
+    }
+    if (sub == "profiles") {
+      auto info = app->admin().FindProfile(q["user_id"], q["anonymous_id"]);
+      if (!info.ok()) return SendError(req, ctx, info.status(), true);
+      return SendBody(req, ctx, status_codes::OK, ProfileJson(*info), kJson);
+    }
+    // events
+    int64_t profile_id = 0;
+    size_t limit = 100;
+    try {
+      profile_id = std::stoll(q["profile_id"]);
+      if (q.count("limit")) limit = static_cast<size_t>(std::stoul(q["limit"]));
+    } catch (...) {
+      return SendError(req, ctx,
+                       Status(Status::Kind::kInvalid, "missing_parameter",
+                              "profile_id (and optional limit) must be numbers"),
+                       true);
+    }
+    limit = std::min<size_t>(limit, 10000);
+    auto events = app->admin().ListEvents(profile_id, limit);
+    if (!events.ok()) return SendError(req, ctx, events.status(), true);
+    std::string out = "{\"events\":[";
+    for (size_t i = 0; i < events->size(); ++i) {
+      if (i) out += ",";
+      std::string json = ToJson((*events)[i]);
+      // Add the id in hex next to the JSON mapping's base64, for people reading logs.
+      json.insert(1, "\"event_id_hex\":\"" + Hex((*events)[i].event_id()) + "\",");
+      out += json;
+    }
+    out += "]}";
+    SendBody(req, ctx, status_codes::OK, std::move(out), kJson);
+  }
+
+  void Static(http_request& req, RequestContext& ctx, const std::string& path) {
+    ctx.route = "static";
+    std::filesystem::path rel = web::uri::decode(path == "/" ? std::string("/index.html") : path);
+    for (const auto& part : rel) {
+      if (part == "..") {
+        return SendError(req, ctx, Status(Status::Kind::kNotFound, "not_found", "no such file"),
+                         true);
+      }
+    }
+    const auto file = std::filesystem::path(app->config().static_dir) / rel.relative_path();
+    std::ifstream in(file, std::ios::binary);
+    if (!in || std::filesystem::is_directory(file)) {
+      return SendError(req, ctx, Status(Status::Kind::kNotFound, "not_found", "no such file"),
+                       true);
+    }
+    std::stringstream data;
+    data << in.rdbuf();
+    SendBody(req, ctx, status_codes::OK, data.str(), ContentTypeFor(file));
+  }
+};
+
+HttpServer::HttpServer(App* app) : impl_(std::make_unique<Impl>(app)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  const ServerConfig& c = impl_->app->config();
+  web::http::experimental::listener::http_listener_config config;
+  if (c.listen.starts_with("https://")) {
+    if (c.tls_cert.empty() || c.tls_key.empty()) {
+      return Status(Status::Kind::kInvalid, "invalid_config",
+                    "https:// needs --tls-cert and --tls-key");
+    }
+    const std::string cert = c.tls_cert;
+    const std::string key = c.tls_key;
+    config.set_ssl_context_callback([cert, key](boost::asio::ssl::context& ctx) {
+      ctx.set_options(boost::asio::ssl::context::default_workarounds |
+                      boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                      boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
+      ctx.use_certificate_chain_file(cert);
+      ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
+    });
+  }
+  try {
+    impl_->listener = std::make_unique<web::http::experimental::listener::http_listener>(
+        web::uri(c.listen), config);
+    impl_->listener->support(
+        [impl = impl_.get()](http_request req) { impl->Handle(std::move(req)); });
+    impl_->listener->open().wait();
+  } catch (const std::exception& e) {
+    impl_->listener.reset();
+    return Status(Status::Kind::kUnavailable, "listen_failed",
+                  "cannot listen on " + c.listen + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || !impl_->listener) return;
+  try {
+    impl_->listener->close().wait();
+  } catch (...) {
+  }
+  impl_->listener.reset();
+}
+
+}  // namespace vitrine::server

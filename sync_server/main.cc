@@ -1,0 +1,93 @@
+// vitrine-server: `serve` runs the sync server; `demo-load` fills a database with the demo shop.
+#include <google/protobuf/stubs/logging.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "sync_server/config.h"
+#include "sync_server/http/http_server.h"
+#include "sync_server/server.h"
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "vitrine-server: %s\n", message.c_str());
+  return 2;
+}
+
+int Serve(const vitrine::server::ServerConfig& config) {
+  using vitrine::server::App;
+  if (config.write_key.empty()) {
+    return Fail("refusing to start: no write key (--write-key or write-key in --config)");
+  }
+  if (config.admin_key.empty()) {
+    return Fail("refusing to start: no admin key (--admin-key or admin-key in --config)");
+  }
+  if (config.write_key == config.admin_key) {
+    return Fail("refusing to start: the write key and the admin key must differ");
+  }
+  // Block the stop signals before any thread starts, so only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto app = App::Open(config);
+  if (!app.ok()) return Fail("cannot open " + config.db + ": " + app.status().ToString());
+  if (config.demo) {
+    vitrine::server::Status s = (*app)->LoadDemo();
+    if (!s.ok()) return Fail("demo: " + s.ToString());
+  }
+  vitrine::server::HttpServer http(app->get());
+  vitrine::server::Status s = http.Start();
+  if (!s.ok()) return Fail(s.ToString());
+  std::fprintf(stderr, "{\"msg\":\"listening\",\"listen\":\"%s\",\"db\":\"%s\"}\n",
+               config.listen.c_str(), config.db.c_str());
+  if (!config.ready_file.empty()) {
+    std::ofstream ready(config.ready_file, std::ios::trunc);
+    ready << "ready\n";
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "{\"msg\":\"stopping\",\"signal\":%d}\n", sig);
+  (*app)->ingest().Stop();
+  http.Stop();
+  return 0;
+}
+
+int DemoLoad(vitrine::server::ServerConfig config) {
+  auto app = vitrine::server::App::Open(config);
+  if (!app.ok()) return Fail("cannot open " + config.db + ": " + app.status().ToString());
+  vitrine::server::Status s = (*app)->LoadDemo();
+  if (!s.ok()) return Fail("demo: " + s.ToString());
+  auto stats = (*app)->admin().Stats();
+  if (stats.ok()) {
+    std::printf("{\"events\":%lld,\"profiles\":%lld,\"orders\":%lld,\"catalog_items\":%lld}\n",
+                static_cast<long long>(stats->events), static_cast<long long>(stats->profiles),
+                static_cast<long long>(stats->orders),
+                static_cast<long long>(stats->catalog_items));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Malformed client input is answered with a 400; protobuf need not also log it.
+  google::protobuf::SetLogHandler(nullptr);
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::fputs(vitrine::server::ConfigUsage().c_str(), argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  auto config = vitrine::server::ParseConfig(args);
+  if (!config.ok()) return Fail(config.status().message() + "\n" + vitrine::server::ConfigUsage());
+  if (command == "serve") return Serve(*config);
+  if (command == "demo-load") return DemoLoad(*config);
+  return Fail("unknown command '" + command + "'\n" + vitrine::server::ConfigUsage());
+}

@@ -1,0 +1,97 @@
+#include "sync_server/server.h"
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <vector>
+
+#include "sync_server/storage/sqlite_store.h"
+#ifdef VITRINE_HAVE_DEMO
+#include "sync_server/demo/demo_shop.h"
+#endif
+
+namespace vitrine::server {
+
+int64_t App::SystemClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock) {
+  if (!clock) clock = &App::SystemClockMs;
+  std::unique_ptr<App> app(new App(config, std::move(clock)));
+  auto store = OpenSqliteStore(config.db);
+  if (!store.ok()) return store.status();
+  app->store_ = std::move(*store);
+
+  RecoModelOptions model_options;
+  model_options.half_life_days = config.half_life_days;
+  model_options.refresh_ms = config.model_refresh_ms;
+  app->model_ = std::make_unique<RecoModel>(model_options);
+  // Rebuild the in-memory model from what is stored: once, at startup.
+  Status s = app->store_->ScanEvents(
+      [&](int64_t profile_id, const v1::Event& event) { app->model_->Observe(profile_id, event); });
+  if (!s.ok()) return s;
+
+  app->catalog_ = std::make_unique<CatalogService>(app->store_.get());
+  s = app->catalog_->Load();
+  if (!s.ok()) return s;
+  app->messages_ = std::make_unique<MessageService>(app->store_.get());
+  s = app->messages_->Load();
+  if (!s.ok()) return s;
+  app->admin_ = std::make_unique<AdminService>(app->store_.get());
+
+  SnapshotOptions snapshot_options;
+  snapshot_options.ttl_seconds = config.snapshot_ttl_seconds;
+  app->snapshots_ =
+      std::make_unique<SnapshotService>(app->store_.get(), app->model_.get(), app->catalog_.get(),
+                                        app->messages_.get(), snapshot_options, app->clock_);
+  IngestOptions ingest_options;
+  ingest_options.max_events_per_transaction = config.max_events_per_transaction;
+  app->ingest_ = std::make_unique<IngestService>(app->store_.get(), app->model_.get(),
+                                                 ingest_options, app->clock_);
+  s = app->ingest_->Start();
+  if (!s.ok()) return s;
+  return app;
+}
+
+App::~App() {
+  if (ingest_) ingest_->Stop();
+}
+
+Status App::LoadDemo() {
+#ifdef VITRINE_HAVE_DEMO
+  demo::DemoOptions options;
+  options.seed = config_.demo_seed;
+  options.customers = config_.demo_customers;
+  if (!config_.datasets.empty()) {
+    const auto amazon = std::filesystem::path(config_.datasets) / "amazon";
+    if (std::filesystem::exists(amazon / "Beauty.txt")) options.amazon_dir = amazon.string();
+  }
+  demo::DemoShop shop = demo::GenerateDemoShop(options);
+  Status s = catalog_->Upsert(shop.catalog);
+  if (!s.ok()) return s;
+  // Submit everything, then wait: the writer groups many batches per transaction.
+  std::vector<std::future<Status>> done;
+  done.reserve(shop.batches.size());
+  for (auto& batch : shop.batches) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    done.push_back(promise->get_future());
+    ingest_->Submit(std::move(batch), [promise](StatusOr<IngestResult> r) {
+      promise->set_value(r.ok() ? Status::Ok() : r.status());
+    });
+  }
+  Status first_error;
+  for (auto& f : done) {
+    Status r = f.get();
+    if (!r.ok() && first_error.ok()) first_error = r;
+  }
+  return first_error;
+#else
+  return Status(Status::Kind::kUnavailable, "no_demo",
+                "this build has no demo shop generator (sync_server/demo)");
+#endif
+}
+
+}  // namespace vitrine::server

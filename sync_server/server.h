@@ -1,0 +1,64 @@
+// The server's composition root: opens the store, loads caches, rebuilds the in-memory model from
+// stored events, starts the ingest writer; optionally loads the demo shop. The HTTP layer
+// (http/http_server.h) sits on top and only calls these services.
+//
+// Thread safety: the accessors return services that are themselves thread-safe.
+#ifndef VITRINE_SYNC_SERVER_SERVER_H_
+#define VITRINE_SYNC_SERVER_SERVER_H_
+
+#include <functional>
+#include <memory>
+
+#include "sync_server/common/status.h"
+#include "sync_server/config.h"
+#include "sync_server/metrics.h"
+#include "sync_server/services/admin_service.h"
+#include "sync_server/services/content_service.h"
+#include "sync_server/services/ingest_service.h"
+#include "sync_server/services/reco_model.h"
+#include "sync_server/services/snapshot_service.h"
+#include "sync_server/storage/store.h"
+
+namespace vitrine::server {
+
+class App {
+ public:
+  using Clock = std::function<int64_t()>;  // Unix ms
+  static int64_t SystemClockMs();
+
+  // `clock` defaults to the system clock.
+  static StatusOr<std::unique_ptr<App>> Open(const ServerConfig& config, Clock clock = nullptr);
+  ~App();
+
+  // Generates the demo shop (config.demo_customers, demo_seed, datasets) and loads its catalog
+  // and history through the ingest service. kUnavailable when built without the generator.
+  Status LoadDemo();
+
+  const ServerConfig& config() const { return config_; }
+  IngestService& ingest() { return *ingest_; }
+  SnapshotService& snapshots() { return *snapshots_; }
+  CatalogService& catalog() { return *catalog_; }
+  MessageService& messages() { return *messages_; }
+  AdminService& admin() { return *admin_; }
+  Store& store() { return *store_; }
+  Metrics& metrics() { return metrics_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  App(ServerConfig config, Clock clock) : config_(std::move(config)), clock_(std::move(clock)) {}
+
+  ServerConfig config_;
+  Clock clock_;
+  Metrics metrics_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<RecoModel> model_;
+  std::unique_ptr<CatalogService> catalog_;
+  std::unique_ptr<MessageService> messages_;
+  std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<SnapshotService> snapshots_;
+  std::unique_ptr<IngestService> ingest_;
+};
+
+}  // namespace vitrine::server
+
+#endif  // VITRINE_SYNC_SERVER_SERVER_H_

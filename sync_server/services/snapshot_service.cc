@@ -1,0 +1,196 @@
+#include "sync_server/services/snapshot_service.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace vitrine::server {
+namespace {
+
+double AffinityWeight(const std::string& type) {
+  if (type == "product_viewed" || type == "product_clicked") return 1.0;
+  if (type == "product_added_to_cart" || type == "product_added_to_wishlist") return 3.0;
+  if (type == "order_completed") return 5.0;
+  return 0.0;
+}
+
+// "Skin Care/Face/Serums" -> "Skin Care"
+std::string TopCategory(const std::string& category) {
+  return category.substr(0, category.find('/'));
+}
+
+}  // namespace
+
+std::string SnapshotEtag(const v1::Snapshot& snapshot) {
+  v1::Snapshot copy = snapshot;
+  copy.set_generated_at_ms(0);
+  std::string bytes;
+  copy.SerializeToString(&bytes);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag = "\"";
+  for (int i = 0; i < 16; ++i) {
+    tag.push_back(kHex[digest[i] >> 4]);
+    tag.push_back(kHex[digest[i] & 15]);
+  }
+  tag.push_back('"');
+  return tag;
+}
+
+SnapshotService::SnapshotService(Store* store, RecoModel* model, CatalogService* catalog,
+                                 MessageService* messages, SnapshotOptions options, Clock clock)
+    : store_(store),
+      model_(model),
+      catalog_(catalog),
+      messages_(messages),
+      options_(std::move(options)),
+      clock_(std::move(clock)) {}
+
+StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
+                                                const std::string& user_id) {
+  const int64_t now = clock_();
+  std::optional<int64_t> profile;
+  if (!user_id.empty()) {
+    auto found = store_->FindProfileByUser(user_id);
+    if (!found.ok()) return found.status();
+    profile = *found;
+  }
+  if (!profile && !anonymous_id.empty()) {
+    auto found = store_->FindProfileByAnonymous(anonymous_id);
+    if (!found.ok()) return found.status();
+    profile = *found;
+  }
+
+  // The profile's own signal: recent items, category affinity, purchases.
+  std::vector<std::string> recent;  // newest first, distinct
+  std::unordered_map<std::string, double> affinity;
+  double affinity_total = 0;
+  std::set<std::string> purchased;
+  if (profile) {
+    auto events = store_->ListProfileEvents(*profile, options_.profile_events);
+    if (!events.ok()) return events.status();
+    std::unordered_set<std::string> seen;
+    for (const auto& e : *events) {
+      const double w = AffinityWeight(e.type());
+      for (const auto& line : e.products()) {
+        if (e.type() == "order_completed") purchased.insert(line.product_id());
+        if (w <= 0) continue;
+        if (seen.insert(line.product_id()).second && recent.size() < options_.recent_items) {
+          recent.push_back(line.product_id());
+        }
+        std::string category = line.category();
+        if (category.empty()) {
+          if (auto item = catalog_->Get(line.product_id())) category = item->category();
+        }
+        if (!category.empty()) {
+          affinity[TopCategory(category)] += w;
+          affinity_total += w;
+        }
+      }
+    }
+  }
+
+  auto view = model_->CurrentView(now);
+  v1::Snapshot snap;
+  snap.set_profile_id(profile ? std::to_string(*profile) : std::string());
+  snap.set_model_version(options_.model_version);
+  snap.set_generated_at_ms(now);
+  snap.set_ttl_seconds(options_.ttl_seconds);
+
+  std::vector<std::string> referenced;  // catalog slice, in first-reference order
+  std::unordered_set<std::string> referenced_set;
+  auto reference = [&](const std::string& id) {
+    if (referenced_set.insert(id).second) referenced.push_back(id);
+  };
+
+  const size_t n_popular = std::min(options_.popular_items, view->popular.size());
+  for (size_t i = 0; i < n_popular; ++i) {
+    *snap.add_popular() = view->popular[i];
+    reference(view->popular[i].product_id());
+  }
+
+  // Category of an item, from the catalog first, then from event lines.
+  auto category_of = [&](const std::string& id) -> std::string {
+    if (auto item = catalog_->Get(id)) return item->category();
+    if (auto item = model_->ItemFromEvents(id)) return item->category();
+    return {};
+  };
+
+  // Personal: popularity re-ranked by the profile's category affinity, purchases excluded.
+  if (profile) {
+    std::vector<v1::ScoredItem> personal;
+    for (const auto& item : view->popular) {
+      if (purchased.count(item.product_id())) continue;
+      double boost = 1.0;
+      if (affinity_total > 0) {
+        auto it = affinity.find(TopCategory(category_of(item.product_id())));
+        if (it != affinity.end()) boost += 2.0 * it->second / affinity_total;
+      }
+      v1::ScoredItem s;
+      s.set_product_id(item.product_id());
+      s.set_score(static_cast<float>(item.score() * boost));
+      personal.push_back(std::move(s));
+    }
+    std::stable_sort(personal.begin(), personal.end(), [](const auto& a, const auto& b) {
+      if (a.score() != b.score()) return a.score() > b.score();
+      return a.product_id() < b.product_id();
+    });
+    if (personal.size() > options_.personal_items) personal.resize(options_.personal_items);
+    for (auto& s : personal) {
+      reference(s.product_id());
+      *snap.add_personal() = std::move(s);
+    }
+  } else {
+    for (const auto& p : snap.popular()) {
+      if (snap.personal_size() >= static_cast<int>(options_.personal_items)) break;
+      *snap.add_personal() = p;
+    }
+  }
+
+  // Neighbours: the profile's own items first, then the top popular ones.
+  std::vector<std::string> anchors = recent;
+  for (size_t i = 0; i < std::min(options_.popular_with_neighbours, view->popular.size()); ++i) {
+    anchors.push_back(view->popular[i].product_id());
+  }
+  std::unordered_set<std::string> anchored;
+  for (const auto& id : anchors) {
+    if (!anchored.insert(id).second) continue;
+    auto items = model_->Neighbours(id, options_.neighbours_per_item);
+    if (items.empty()) continue;
+    reference(id);
+    v1::Neighbours* n = snap.add_neighbours();
+    n->set_product_id(id);
+    for (auto& s : items) {
+      reference(s.product_id());
+      *n->add_items() = std::move(s);
+    }
+  }
+
+  for (const auto& id : purchased) {
+    snap.add_purchased_product_ids(id);
+    reference(id);
+  }
+  for (auto& m : messages_->Active(now)) {
+    for (const auto& id : m.content().product_ids()) reference(id);
+    *snap.add_messages() = std::move(m);
+  }
+  for (const auto& id : referenced) {
+    if (auto item = catalog_->Get(id)) {
+      *snap.add_catalog() = std::move(*item);
+    } else if (auto seen = model_->ItemFromEvents(id)) {
+      *snap.add_catalog() = std::move(*seen);
+    }
+  }
+
+  SnapshotResult result;
+  result.etag = SnapshotEtag(snap);
+  result.snapshot = std::move(snap);
+  return result;
+}
+
+}  // namespace vitrine::server
