@@ -1,0 +1,2 @@
+"
+product_teleportedûÿÿÿÿÿÿÿÿ
