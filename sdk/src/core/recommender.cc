@@ -385,6 +385,7 @@ class Recommender::Impl {
         cart_.emplace(p.product_id());
         SetBlockedLocked(p.product_id());
       }
+      ResolveCartLocked();
     } else if (type == "product_removed_from_cart") {
       for (const auto& p : event.products()) {
         auto it = cart_.find(p.product_id());
@@ -392,6 +393,7 @@ class Recommender::Impl {
         cart_.erase(it);
         RefreshBlockedLocked(p.product_id());
       }
+      ResolveCartLocked();
     } else if (type == "order_completed") {
       for (const auto& p : event.products()) {
         if (IsDurableId(p.product_id())) purchased_.emplace(p.product_id());
@@ -401,6 +403,7 @@ class Recommender::Impl {
       cart_.clear();
       for (const auto& id : was_in_cart) RefreshBlockedLocked(id);
       for (const auto& p : event.products()) SetBlockedLocked(p.product_id());
+      cart_ids_.clear();
     }
   }
 
@@ -419,6 +422,7 @@ class Recommender::Impl {
       session_items_.clear();
       session_categories_.clear();
       cart_.clear();
+      cart_ids_.clear();
       purchased_.clear();
       blocked_.clear();
       session_now_ms_ = 0;
@@ -453,10 +457,7 @@ class Recommender::Impl {
     if (context_id != kNoId) add_neighbours(context_id, kContextNeighbourWeight);
     CollectSession(index, &s);
     for (const auto& [id, w] : s.session) add_neighbours(id, kSessionNeighbourWeight * w);
-    for (const auto& p : cart_) {
-      const uint32_t id = index.Find(p);  // a handful of strings: the cart is small
-      if (id != kNoId) add_neighbours(id, kCartNeighbourWeight);
-    }
+    for (uint32_t id : cart_ids_) add_neighbours(id, kCartNeighbourWeight);
     for (const Scored& c : index.personal) add(c, kPersonalWeight);
     for (const Scored& c : index.popular) add(c, kPopularWeight);
 
@@ -730,8 +731,18 @@ class Recommender::Impl {
                        : 0;
   }
 
+  void ResolveCartLocked() {
+    cart_ids_.clear();
+    if (!index_) return;
+    for (const auto& p : cart_) {
+      const uint32_t id = index_->Find(p);
+      if (id != kNoId) cart_ids_.push_back(id);
+    }
+  }
+
   // Re-resolves string-keyed local state against the current index.
   void RemapLocked() {
+    ResolveCartLocked();
     blocked_.assign(index_ ? index_->items.size() : 0, 0);
     if (!index_) {
       for (SessionItem& it : session_items_) it.id = kNoId;
@@ -754,6 +765,7 @@ class Recommender::Impl {
   std::vector<SessionItem> session_items_;           // small (<= kMaxSessionItems)
   std::vector<SessionCategory> session_categories_;  // small (<= kMaxSessionCategories)
   std::set<std::string, std::less<>> cart_;          // durable
+  std::vector<uint32_t> cart_ids_;                   // cart_ resolved against index_
   std::set<std::string, std::less<>> purchased_;     // durable (local orders)
   int64_t session_now_ms_ = 0;                       // latest event time seen
 };
