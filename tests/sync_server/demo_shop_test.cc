@@ -417,10 +417,10 @@ TEST(DemoShopAmazonTest, UsesTheRealTitlesAndSequences) {
 
   DemoOptions options;
   options.amazon_dir = dir;
-  options.customers = 800;
+  options.customers = 300;
   DemoShop shop = GenerateDemoShop(options);
   EXPECT_EQ(shop.catalog.size(), 12101u);
-  EXPECT_EQ(shop.customers.size(), 800u);
+  EXPECT_EQ(shop.customers.size(), 300u);
   auto problems = Validate(shop, options);
   EXPECT_TRUE(problems.empty()) << Join(problems);
 
