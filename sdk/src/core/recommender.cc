@@ -15,6 +15,20 @@
 // Locking: one shared_mutex guards the index pointer and the session state together, so a
 // Recommend call always sees an index and a blocked-flag array that belong to each other.
 // Recommend holds it shared for its ~microseconds; OnEvent/SetSnapshot hold it exclusively.
+//
+// Semantics (relied on by tests and by the Client):
+//  - No snapshot yet (first run offline): Recommend returns OK and an empty list.
+//  - Candidates: neighbours of context.product_id, of this session's viewed/clicked/carted items
+//    (weighted by decayed interest), of cart items, the personal list and the popular list.
+//    Items in none of those lists are never returned (no catalog scan on the hot path).
+//  - Never returned: cart items, purchased items (snapshot or local orders), the context item,
+//    out-of-stock items. An out-of-stock candidate hands its slot (and score) to its best
+//    in-stock neighbour that is not already in the list and passes the same filters.
+//  - Viewed/clicked items may be returned, damped by kViewedDamping.
+//  - context.category keeps items whose category starts with it (plain prefix match).
+//  - placement does not change the ranking yet.
+//  - Durable state is the cart and the locally purchased ids; an empty or foreign blob is
+//    rejected with kInvalidArgument and changes nothing.
 #include "sdk/src/core/recommender.h"
 
 #include <algorithm>
