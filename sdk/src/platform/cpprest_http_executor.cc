@@ -8,9 +8,9 @@
 // - One http_client per (scheme://host:port, timeout) is cached so its keep-alive connection
 //   pool is reused across batches; the timeout lives in the client's config, hence the key.
 // - Never throws: every cpprest/boost/std exception becomes status 0 + transport_error.
-// - No retries of our own (the SDK owns retries). cpprest itself re-sends a request once when a
-//   pooled keep-alive connection turns out to be closed by the server before any answer; that is
-//   harmless because the server deduplicates by event id.
+// - No retries of our own (the SDK owns retries). cpprest's asio client may itself re-send a
+//   request on a fresh connection when a pooled keep-alive connection turns out to be closed by
+//   the server; that is harmless because the server deduplicates by event id.
 #include <cpprest/http_client.h>
 
 #include <algorithm>
