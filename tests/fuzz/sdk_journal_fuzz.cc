@@ -2,8 +2,10 @@
 // crash, a bad disk or a hostile file could leave), the journal is opened over it and replayed.
 // Opening and ReadAll must never crash; an Append after replay must come back last.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,28 +19,37 @@ namespace {
 
 namespace jf = vitrine::internal::journal_format;
 
-// One directory for the whole run: the target is called tens of thousands of times.
-const std::string& Dir() {
-  static const std::string dir = [] {
+constexpr size_t kSegmentBytes = 8192;
+
+// One directory for the whole run (the target is called tens of thousands of times), removed at
+// exit.
+struct FuzzDir {
+  FuzzDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "vitrine-journal-fuzz-XXXXXX");
     if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-    std::atexit([] { std::filesystem::remove_all(Dir()); });
-    return tmpl;
-  }();
-  return dir;
-}
+    path = tmpl;
+  }
+  ~FuzzDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string path;
+};
 
-void WriteFile(const std::string& path, const uint8_t* data, size_t size) {
-  // A fresh inode each time: truncating a file that was just written through a mapping makes
-  // ext4 flush it on close (auto_da_alloc), which turns a fuzz run into minutes of disk I/O.
-  unlink(path.c_str());
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+// Makes the file's content `data` followed by zeros up to at least kSegmentBytes, which is what
+// the journal sees anyway after preallocating. Rewrites in place: no unlink, truncate or
+// allocation per input, since those metadata operations queue behind every other fsync on a
+// shared disk and turn a replay run into minutes.
+void Overwrite(const std::string& path, const uint8_t* data, size_t size) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) std::abort();
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = write(fd, data + done, size - done);
-    if (n <= 0) std::abort();
-    done += static_cast<size_t>(n);
+  struct stat st {};
+  if (fstat(fd, &st) != 0) std::abort();
+  std::string content;
+  if (size > 0) content.assign(reinterpret_cast<const char*>(data), size);
+  content.resize(std::max({size, kSegmentBytes, static_cast<size_t>(st.st_size)}), '\0');
+  if (pwrite(fd, content.data(), content.size(), 0) != static_cast<ssize_t>(content.size())) {
+    std::abort();
   }
   close(fd);
 }
@@ -46,14 +57,14 @@ void WriteFile(const std::string& path, const uint8_t* data, size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // The decoder on its own, under every generation the header could claim.
+  // The decoder on its own, under the generation the header claims.
   const jf::SegmentHeader header = jf::ReadHeader(data, size);
   (void)jf::DecodeRecords(data, size, header.generation);
 
-  const std::string& dir = Dir();
-  WriteFile(dir + "/journal-a.bin", data, size);
-  std::filesystem::remove(dir + "/journal-b.bin");
-  auto journal = vitrine::internal::OpenMmapJournal(dir, 8192);
+  static FuzzDir dir;
+  Overwrite(dir.path + "/journal-a.bin", data, size);
+  Overwrite(dir.path + "/journal-b.bin", nullptr, 0);
+  auto journal = vitrine::internal::OpenMmapJournal(dir.path, kSegmentBytes);
   if (!journal.ok()) return 0;
   auto before = (*journal)->ReadAll();
   if (!before.ok()) std::abort();
