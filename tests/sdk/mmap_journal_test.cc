@@ -6,12 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sdk/src/core/storage.h"
@@ -360,6 +363,38 @@ TEST(MmapJournalTest, AppendIsWellUnderAMicrosecond) {
   std::printf("journal append: %.0f ns per 200-byte record (%d records)\n", ns, m);
   // Generous bound: debug and sanitizer builds on a shared 2-core machine.
   EXPECT_LT(ns, 20000.0);
+}
+
+TEST(MmapJournalTest, ConcurrentAppendsAndSealsLoseAndDuplicateNothing) {
+  testing::TempDir dir;
+  auto j = Open(dir.path(), 256 * 1024);
+  ASSERT_NE(j, nullptr);
+  constexpr int kThreads = 4;
+  constexpr uint64_t kPerThread = 2000;
+  std::atomic<int> done{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (uint64_t i = 0; i < kPerThread; ++i) {
+        const QueuedEvent e = MakeEvent(static_cast<uint64_t>(t) * kPerThread + i, 40);
+        while (j->Append(e).code() == StatusCode::kStorageFull) std::this_thread::yield();
+      }
+      done.fetch_add(1);
+    });
+  }
+  std::vector<uint64_t> persisted;
+  auto drain = [&] {
+    auto sealed = j->Seal();
+    ASSERT_TRUE(sealed.ok());
+    for (const auto& e : *sealed) persisted.push_back(e.seq);
+    ASSERT_TRUE(j->ClearSealed().ok());
+  };
+  while (done.load() < kThreads) drain();
+  for (auto& w : writers) w.join();
+  drain();
+  std::sort(persisted.begin(), persisted.end());
+  EXPECT_EQ(persisted, Range(0, kThreads * kPerThread));
+  EXPECT_EQ(j->bytes_used(), 0u);
 }
 
 TEST(JournalFormatTest, DecodeStopsAtFirstBadRecord) {
