@@ -47,6 +47,9 @@ struct DemoShop {
   std::vector<v1::Batch> batches;
 };
 
+// The default size (2,000 customers, 600 products: ~96,000 events in ~190 batches) takes ~0.25 s
+// and ~140 MB in a Release build. Events carry occurred_at_ms in (end_ms - history_days, end_ms);
+// callers that want a "live" shop pass end_ms = now.
 DemoShop GenerateDemoShop(const DemoOptions& options);
 
 // The same shop, but the history is handed to `sink` one batch at a time (oldest first, the very
