@@ -141,7 +141,14 @@ StatusOr<ServerConfig> ParseConfig(const std::vector<std::string>& args) {
     }
     std::string normalized = key;
     std::replace(normalized.begin(), normalized.end(), '_', '-');
-    if (!has_value && !IsBoolKey(normalized)) {
+    const auto is_bool_literal = [](const std::string& v) {
+      return v == "true" || v == "false" || v == "1" || v == "0" || v == "yes" || v == "no" ||
+             v == "on" || v == "off";
+    };
+    if (!has_value && IsBoolKey(normalized) && i + 1 < args.size() &&
+        is_bool_literal(args[i + 1])) {
+      value = args[++i];
+    } else if (!has_value && !IsBoolKey(normalized)) {
       if (i + 1 >= args.size()) return Bad("--" + key + " needs a value");
       value = args[++i];
     }

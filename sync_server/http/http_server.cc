@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sync_server/batch_codec.h"
@@ -349,29 +350,47 @@ struct HttpServer::Impl {
             DecodeBatch(bytes, json_body ? BodyFormat::kJson : BodyFormat::kProtobuf, limits);
         if (!batch.ok()) return reject_async(batch.status());
         ctx.events = batch->events_size();
+        // The callback runs on the ingest writer thread: hand the answer to the pool at once
+        // so the writer can start the next group commit.
         app->ingest().Submit(std::move(*batch), [this, req, ctx, reply_json,
-                                                 received](StatusOr<IngestResult> result) mutable {
-          if (!result.ok()) return SendError(req, ctx, result.status(), reply_json);
-          const double ms =
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - received)
-                  .count();
-          app->metrics().ObserveIngest(ms, result->stored, result->duplicates);
-          v1::BatchAck ack;
-          ack.mutable_acked_event_ids()->Reserve(static_cast<int>(result->acked_event_ids.size()));
-          for (auto& id : result->acked_event_ids) ack.add_acked_event_ids(std::move(id));
-          ack.set_server_time_ms(App::SystemClockMs());
-          ack.set_stored(result->stored);
-          ack.set_duplicates(result->duplicates);
-          if (reply_json) {
-            SendBody(req, ctx, status_codes::OK, ToJson(ack), kJson);
-          } else {
-            SendBody(req, ctx, status_codes::OK, ack.SerializeAsString(), kProtobuf);
-          }
+                                                 received](StatusOr<IngestResult> r) mutable {
+          // pplx wants a const-callable task: carry the mutable parts in a shared state.
+          auto state =
+              std::make_shared<std::tuple<http_request, RequestContext, StatusOr<IngestResult>>>(
+                  req, ctx, std::move(r));
+          pplx::create_task([this, state, reply_json, received] {
+            AnswerBatch(std::get<0>(*state), std::get<1>(*state), reply_json, received,
+                        std::move(std::get<2>(*state)));
+          });
         });
       } catch (const std::exception& e) {
         SendError(req, ctx, Status(Status::Kind::kInternal, "internal", e.what()), reply_json);
       }
     });
+  }
+
+  void AnswerBatch(http_request& req, RequestContext& ctx, bool reply_json,
+                   std::chrono::steady_clock::time_point received, StatusOr<IngestResult> result) {
+    try {
+      if (!result.ok()) return SendError(req, ctx, result.status(), reply_json);
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - received)
+              .count();
+      app->metrics().ObserveIngest(ms, result->stored, result->duplicates);
+      v1::BatchAck ack;
+      ack.mutable_acked_event_ids()->Reserve(static_cast<int>(result->acked_event_ids.size()));
+      for (auto& id : result->acked_event_ids) ack.add_acked_event_ids(std::move(id));
+      ack.set_server_time_ms(App::SystemClockMs());
+      ack.set_stored(result->stored);
+      ack.set_duplicates(result->duplicates);
+      if (reply_json) {
+        SendBody(req, ctx, status_codes::OK, ToJson(ack), kJson);
+      } else {
+        SendBody(req, ctx, status_codes::OK, ack.SerializeAsString(), kProtobuf);
+      }
+    } catch (const std::exception& e) {
+      SendError(req, ctx, Status(Status::Kind::kInternal, "internal", e.what()), reply_json);
+    }
   }
 
   void Snapshot(http_request& req, RequestContext& ctx) {

@@ -166,13 +166,9 @@ void IngestService::RunGroup(std::vector<Pending>& group) {
     for (auto& p : group) p.done(status);
     return;
   }
-  for (const ModelAction& a : actions) {
-    if (a.event) {
-      model_->Observe(a.profile_id, *a.event);
-    } else {
-      model_->ForgetProfile(a.profile_id);
-    }
-  }
+  // Ack first (the data is durable), then feed the model: the acks leave sooner, and snapshots
+  // still see these events (Announce/Applied).
+  const uint64_t ticket = model_->Announce();
   for (size_t i = 0; i < group.size(); ++i) {
     // Each id once: a batch may repeat an event (a client bug or a merged retry).
     auto& ids = results[i].acked_event_ids;
@@ -188,6 +184,14 @@ void IngestService::RunGroup(std::vector<Pending>& group) {
     }
     group[i].done(std::move(results[i]));
   }
+  for (const ModelAction& a : actions) {
+    if (a.event) {
+      model_->Observe(a.profile_id, *a.event);
+    } else {
+      model_->ForgetProfile(a.profile_id);
+    }
+  }
+  model_->Applied(ticket);
 }
 
 bool IngestService::Tombstoned(const v1::Event& event) const {

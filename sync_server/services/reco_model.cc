@@ -97,8 +97,23 @@ void RecoModel::ForgetProfile(int64_t profile_id) {
   recent_.erase(profile_id);
 }
 
-std::shared_ptr<const RecoModel::View> RecoModel::CurrentView(int64_t now_ms) {
+uint64_t RecoModel::Announce() {
   std::lock_guard lock(mu_);
+  return ++announced_;
+}
+
+void RecoModel::Applied(uint64_t ticket) {
+  {
+    std::lock_guard lock(mu_);
+    applied_ = std::max(applied_, ticket);
+  }
+  applied_cv_.notify_all();
+}
+
+std::shared_ptr<const RecoModel::View> RecoModel::CurrentView(int64_t now_ms) {
+  std::unique_lock lock(mu_);
+  const uint64_t wanted = announced_;
+  applied_cv_.wait(lock, [&] { return applied_ >= wanted; });
   if (view_ && (view_changes_ == changes_ || now_ms - view_->built_at_ms < options_.refresh_ms)) {
     return view_;
   }

@@ -11,6 +11,7 @@
 #ifndef VITRINE_SYNC_SERVER_SERVICES_RECO_MODEL_H_
 #define VITRINE_SYNC_SERVER_SERVICES_RECO_MODEL_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -46,6 +47,12 @@ class RecoModel {
   };
 
   void Observe(int64_t profile_id, const v1::Event& event);
+
+  // Read-your-writes for a writer that acks before it feeds the model: Announce() before the
+  // acks go out, Applied(ticket) once the observations are in. CurrentView() waits for every
+  // announcement made before it was called, so a client that got its ack sees its events.
+  uint64_t Announce();
+  void Applied(uint64_t ticket);
   void ForgetProfile(int64_t profile_id);
 
   // The latest View, rebuilt first when events arrived since and refresh_ms has passed.
@@ -79,7 +86,10 @@ class RecoModel {
   const RecoModelOptions options_;
   const double half_life_ms_;
   std::mutex mu_;
-  int64_t t0_ms_ = 0;  // frame origin; set by the first event
+  std::condition_variable applied_cv_;
+  uint64_t announced_ = 0;  // guarded by mu_
+  uint64_t applied_ = 0;    // guarded by mu_
+  int64_t t0_ms_ = 0;       // frame origin; set by the first event
   bool has_t0_ = false;
   int64_t max_event_ms_ = 0;
   uint64_t changes_ = 0;

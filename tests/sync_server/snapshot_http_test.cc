@@ -253,8 +253,8 @@ TEST(ConfigTest, FileThenFlagsWin) {
     f << "# comment\nlisten = http://127.0.0.1:9000\nwrite_key = from-file\nadmin-key = admin\n"
          "max-batch-events = 10\ndemo = true\n";
   }
-  auto config =
-      ParseConfig({"--write-key", "from-flag", "--config", path.string(), "--demo-customers=7"});
+  auto config = ParseConfig({"--write-key", "from-flag", "--config", path.string(),
+                             "--demo-customers=7", "--access-log", "false", "--demo"});
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->listen, "http://127.0.0.1:9000");
   EXPECT_EQ(config->write_key, "from-flag");
@@ -262,8 +262,49 @@ TEST(ConfigTest, FileThenFlagsWin) {
   EXPECT_EQ(config->limits.max_events, 10u);
   EXPECT_TRUE(config->demo);
   EXPECT_EQ(config->demo_customers, 7u);
+  EXPECT_FALSE(config->access_log);
   EXPECT_FALSE(ParseConfig({"--no-such-flag", "1"}).ok());
   EXPECT_FALSE(ParseConfig({"--max-batch-events", "many"}).ok());
+}
+
+}  // namespace
+}  // namespace vitrine::server
+
+namespace vitrine::server {
+namespace {
+
+TEST(DemoLoadTest, LoadsTheDemoShopThroughTheIngestService) {
+  testing::TempDir dir;
+  ServerConfig config;
+  config.db = (dir.path() / "demo.db").string();
+  config.demo_customers = 40;
+  auto app = App::Open(config);
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  Status s = (*app)->LoadDemo();
+  if (s.code() == "no_demo") GTEST_SKIP() << "built without the demo shop generator";
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto stats = (*app)->admin().Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_GT(stats->events, 40);
+  EXPECT_GT(stats->catalog_items, 0);
+  EXPECT_GT(stats->orders, 0);
+  // Every demo customer identifies: at most one profile each.
+  EXPECT_LE(stats->profiles, 40);
+  std::string user;
+  for (int i = 0; i <= 40 && user.empty(); ++i) {
+    char id[32];
+    std::snprintf(id, sizeof id, "cust-%06d", i);
+    if ((*app)->admin().FindProfile(id, "").ok()) user = id;
+  }
+  ASSERT_FALSE(user.empty()) << "no identified demo customer";
+  auto snap = (*app)->snapshots().Build("", user);
+  ASSERT_TRUE(snap.ok());
+  EXPECT_FALSE(snap->snapshot.profile_id().empty());
+  EXPECT_GT(snap->snapshot.popular_size(), 0);
+  EXPECT_GT(snap->snapshot.catalog_size(), 0);
+  // Loading again is idempotent: every event is a duplicate.
+  ASSERT_TRUE((*app)->LoadDemo().ok());
+  EXPECT_EQ((*app)->admin().Stats()->events, stats->events);
 }
 
 }  // namespace
