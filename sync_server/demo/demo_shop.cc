@@ -694,7 +694,9 @@ Catalog GenerateCatalog(const DemoOptions& options) {
 
 struct KeywordRule {
   std::string_view category;
-  std::vector<std::string_view> keywords;  // lower-case substrings of the title; first rule wins
+  // Lower-case words or word beginnings ("exfoliat"); a trailing space asks for the whole word.
+  // The first rule with a match wins.
+  std::vector<std::string_view> keywords;
 };
 
 // Ordered from specific to general: "vitamin c serum" is a serum, "eye gel" an eye cream,
@@ -704,19 +706,25 @@ const std::vector<KeywordRule>& KeywordRules() {
       {"Oral Care/Replacement Heads", {"brush head", "replacement head", "refill head"}},
       {"Oral Care/Electric Toothbrushes", {"toothbrush", "tooth brush"}},
       {"Oral Care/Toothpaste", {"toothpaste", "whitening strip", "mouthwash", "teeth whitening"}},
+      // Storage and displays name the products they hold ("Lipstick Organizer").
+      {"Tools & Accessories/Brushes & Tools",
+       {"organizer", "display", "holder", "storage", "cosmetic bag", "makeup bag", "pouch"}},
       {"Hair Care/Shampoo", {"shampoo"}},
       {"Hair Care/Conditioner", {"conditioner"}},
-      {"Hair Care/Colour", {"hair color", "hair colour", "hair dye", "henna", "bleach"}},
-      {"Makeup/Eyes/Lashes", {"eyelash", "lashes", "lash ", "false lash"}},
+      {"Hair Care/Colour",
+       {"hair color", "hair colour", "hair dye", "henna", "bleach", "touch-up"}},
+      {"Makeup/Eyes/Lashes", {"eyelash", "lash"}},
       {"Makeup/Eyes/Mascara", {"mascara"}},
-      {"Makeup/Eyes/Eyeliner", {"eyeliner", "eye liner", "brow", "eye pencil", "kohl"}},
+      {"Makeup/Eyes/Eyeliner",
+       {"eyeliner", "eye liner", "eyebrow", "brow ", "brows", "eye pencil", "kohl", "eye marker"}},
       {"Makeup/Eyes/Eyeshadow Palettes", {"eyeshadow", "eye shadow", "palette"}},
       {"Makeup/Lips/Lip Balm", {"lip balm", "chapstick", "lip butter", "lip scrub", "lip oil"}},
       {"Makeup/Lips/Lipstick",
        {"lipstick", "lip color", "lip colour", "lip gloss", "lipgloss", "lip stain", "lipstain",
         "lip liner", "lip crayon", "lip"}},
-      {"Makeup/Nails/Nail Polish", {"nail", "lacquer", "polish", "manicure", "cuticle"}},
-      {"Makeup/Face/Concealer", {"concealer", "corrector"}},
+      {"Makeup/Nails/Nail Polish",
+       {"nail", "lacquer", "polish", "manicure", "cuticle", "top coat", "base coat", "glaze"}},
+      {"Makeup/Face/Concealer", {"conceal", "corrector"}},
       {"Makeup/Face/Foundation",
        {"foundation", "bb cream", "cc cream", "powder", "blush", "bronzer", "highlighter", "primer",
         "contour"}},
@@ -729,7 +737,7 @@ const std::vector<KeywordRule>& KeywordRules() {
         "bronzing"}},
       {"Skin Care/Eyes/Eye Creams", {"eye cream", "eye gel", "under eye", "eye serum", "eye mask"}},
       {"Skin Care/Face/Serums", {"serum", "ampoule", "essence"}},
-      {"Skin Care/Face/Masks", {"mask", "peel"}},
+      {"Skin Care/Face/Masks", {"mask", "peel", "clay"}},
       {"Skin Care/Face/Cleansers",
        {"cleanser", "face wash", "facial wash", "cleansing", "micellar", "toner", "makeup remover",
         "exfoliat", "scrub"}},
@@ -748,16 +756,44 @@ const std::vector<KeywordRule>& KeywordRules() {
        {"brush", "sponge", "tweezer", "mirror", "curler", "comb", "dryer", "straightener",
         "flat iron", "clipper", "razor", "roller", "applicator", "wig", "extension", "hair clip",
         "bag", "case", "organizer"}},
+      // Late, general words: after every rule that could claim the product more precisely.
+      {"Tools & Accessories/Brushes & Tools",
+       {"clip", "iron", "straighten", "haircutter", "epilator", "remover", "sauna", "mitt",
+        "headband", "microdermabrasion", "massage", "heating cap", "tool"}},
+      {"Skin Care/Face/Serums",
+       {"retinol", "acne", "wrinkle", "anti-aging", "anti aging", "pore", "blemish"}},
+      {"Hair Care/Treatments", {"hair"}},
+      {"Hair Care/Styling", {"spray", "waver", "curling"}},
+      {"Skin Care/Eyes/Eye Creams", {"eye"}},
+      // Late, general words: after every rule that could claim the product more precisely.
+      {"Tools & Accessories/Brushes & Tools",
+       {"clip", "iron", "straighten", "haircutter", "epilator", "remover", "sauna", "mitt",
+        "headband", "microdermabrasion", "massage", "heating cap", "tool"}},
+      {"Skin Care/Face/Serums",
+       {"retinol", "acne", "wrinkle", "anti-aging", "anti aging", "pore", "blemish"}},
+      {"Hair Care/Treatments", {"hair"}},
+      {"Hair Care/Styling", {"spray", "waver", "curling"}},
+      {"Skin Care/Eyes/Eye Creams", {"eye"}},
       {"Skin Care/Face/Moisturizers",
        {"moisturizer", "moisturiser", "cream", "creme", "face oil", "facial oil", "oil"}},
   };
   return kRules;
 }
 
+// True when `keyword` starts a word of `text` ("lip" is in "lip gloss", not in "hair clip").
+bool HasWord(std::string_view text, std::string_view keyword) {
+  for (size_t pos = text.find(keyword); pos != std::string_view::npos;
+       pos = text.find(keyword, pos + 1)) {
+    if (pos == 0 || !std::isalnum(static_cast<unsigned char>(text[pos - 1]))) return true;
+  }
+  return false;
+}
+
 int CategoryFromTitle(std::string_view lower_title) {
+  std::string text = std::string(lower_title) + " ";  // so that "brow " matches at the end too
   for (const KeywordRule& rule : KeywordRules()) {
     for (std::string_view k : rule.keywords) {
-      if (lower_title.find(k) != std::string_view::npos) return CategoryIndex(rule.category);
+      if (HasWord(text, k)) return CategoryIndex(rule.category);
     }
   }
   return CategoryIndex("Beauty/Other");
