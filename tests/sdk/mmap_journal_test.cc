@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sdk/src/core/storage.h"
+#include "sdk/src/platform/crc32c.h"
 #include "sdk/src/platform/mmap_journal_format.h"
 #include "tests/support/temp_dir.h"
 
@@ -340,6 +341,15 @@ TEST(MmapJournalTest, OpenBeyondFileSizeLimitReturnsErrorInsteadOfCrashing) {
   EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "10: setrlimit failed, 11: open succeeded, 12: wrong code";
 }
 
+TEST(MmapJournalTest, DirectoryThatIsAFileIsAnErrorValue) {
+  testing::TempDir dir;
+  const std::string not_a_dir = dir.File("plain-file");
+  std::ofstream(not_a_dir) << "x";
+  auto j = OpenMmapJournal(not_a_dir, kSegment);
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().code(), StatusCode::kStorageError) << j.status().ToString();
+}
+
 TEST(MmapJournalTest, TooSmallSegmentIsInvalidArgument) {
   testing::TempDir dir;
   auto j = OpenMmapJournal(dir.path(), 100);
@@ -418,6 +428,26 @@ TEST(JournalFormatTest, DecodeStopsAtFirstBadRecord) {
   auto d = journal_format::DecodeRecords(seg.data(), seg.size(), 5);
   EXPECT_EQ(d.records.size(), 2u);
   EXPECT_LT(d.end, off);
+}
+
+}  // namespace
+}  // namespace vitrine::internal
+
+namespace vitrine::internal {
+namespace {
+
+// Known CRC-32C answers (RFC 3720 B.4 and the common "123456789" check value), for both the
+// hardware and the portable paths (the split covers unaligned tails).
+TEST(Crc32c, MatchesPublishedCheckValues) {
+  EXPECT_EQ(Crc32c(0, "123456789", 9), 0xE3069283u);
+  const std::string zeros(32, '\0');
+  EXPECT_EQ(Crc32c(0, zeros.data(), zeros.size()), 0x8A9136AAu);
+  const std::string ones(32, '\xff');
+  EXPECT_EQ(Crc32c(0, ones.data(), ones.size()), 0x62A8AB43u);
+  // Incremental == one shot.
+  const std::string text = "The quick brown fox jumps over the lazy dog";
+  const uint32_t whole = Crc32c(0, text.data(), text.size());
+  EXPECT_EQ(Crc32c(Crc32c(0, text.data(), 10), text.data() + 10, text.size() - 10), whole);
 }
 
 }  // namespace

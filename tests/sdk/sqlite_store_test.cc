@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -333,6 +334,22 @@ TEST(SqliteStoreTest, UnopenablePathIsAnErrorValue) {
   auto store = OpenSqliteStore(dir.File("missing-dir/queue.db"));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kStorageError);
+}
+
+TEST(SqliteStoreTest, FileThatIsNotADatabaseIsAnErrorValue) {
+  testing::TempDir dir;
+  const std::string path = dir.File("queue.db");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string junk(8192, 'J');
+    ASSERT_EQ(std::fwrite(junk.data(), 1, junk.size(), f), junk.size());
+    std::fclose(f);
+  }
+  auto store = OpenSqliteStore(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kStorageError) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("sqlite"), std::string::npos);
 }
 
 TEST(SqliteStoreTest, InsertThroughputOfThousandRowBatches) {
