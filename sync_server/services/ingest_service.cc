@@ -1,8 +1,8 @@
 #include "sync_server/services/ingest_service.h"
 
-#include <openssl/rand.h>
-
+#include <cstring>
 #include <future>
+#include <random>
 #include <unordered_set>
 #include <utility>
 
@@ -93,9 +93,16 @@ StatusOr<int64_t> IngestService::Identify(const std::string& anonymous_id,
                                           const std::map<std::string, std::string>& traits) {
   v1::Batch batch;
   v1::Event* e = batch.add_events();
+  // A random v4-style id; std::random_device (no library state left on the calling thread).
   std::string id(16, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(id.data()), 16) != 1) {
-    return Status(Status::Kind::kInternal, "internal", "no randomness for an event id");
+  {
+    std::random_device rd;
+    for (size_t i = 0; i < 16; i += 4) {
+      const uint32_t r = rd();
+      std::memcpy(&id[i], &r, 4);
+    }
+    id[6] = static_cast<char>((id[6] & 0x0f) | 0x40);
+    id[8] = static_cast<char>((id[8] & 0x3f) | 0x80);
   }
   e->set_event_id(id);
   e->set_type("identify");

@@ -1,7 +1,5 @@
 #include "sync_server/services/snapshot_service.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -30,13 +28,19 @@ std::string SnapshotEtag(const v1::Snapshot& snapshot) {
   copy.set_generated_at_ms(0);
   std::string bytes;
   copy.SerializeToString(&bytes);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  // Two FNV-1a 64 lanes with different offsets: a 128-bit content hash, stable across restarts,
+  // with no library state (OpenSSL's per-thread state would outlive cpprest's pool threads).
+  uint64_t a = 0xcbf29ce484222325ULL;
+  uint64_t b = 0x84222325cbf29ce4ULL;
+  for (unsigned char c : bytes) {
+    a = (a ^ c) * 0x100000001b3ULL;
+    b = (b ^ static_cast<unsigned char>(c + 0x5b)) * 0x100000001b3ULL;
+  }
+  b ^= bytes.size();
   static constexpr char kHex[] = "0123456789abcdef";
   std::string tag = "\"";
-  for (int i = 0; i < 16; ++i) {
-    tag.push_back(kHex[digest[i] >> 4]);
-    tag.push_back(kHex[digest[i] & 15]);
+  for (uint64_t lane : {a, b}) {
+    for (int shift = 60; shift >= 0; shift -= 4) tag.push_back(kHex[(lane >> shift) & 15]);
   }
   tag.push_back('"');
   return tag;

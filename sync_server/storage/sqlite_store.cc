@@ -163,7 +163,9 @@ struct WriterStatements {
         {&delete_identities, "DELETE FROM identities WHERE profile_id = ?1"},
         {&delete_events, "DELETE FROM events WHERE profile_id = ?1"},
         {&delete_orders, "DELETE FROM orders WHERE profile_id = ?1"},
-        {&add_tombstone, "INSERT OR REPLACE INTO tombstones(key, deleted_at_ms) VALUES(?1, ?2)"},
+        {&add_tombstone,
+         "INSERT INTO tombstones(key, deleted_at_ms) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE "
+         "SET deleted_at_ms = max(deleted_at_ms, excluded.deleted_at_ms)"},
     };
     for (const auto& item : items) {
       Status s = item.stmt->Prepare(db, item.sql);
