@@ -407,6 +407,20 @@ TEST(MmapJournalTest, ConcurrentAppendsAndSealsLoseAndDuplicateNothing) {
   EXPECT_EQ(j->bytes_used(), 0u);
 }
 
+TEST(JournalFormatTest, Crc32cMatchesTheStandardCheckValueAndChains) {
+  const std::string check = "123456789";
+  EXPECT_EQ(Crc32c(0, check.data(), check.size()), 0xE3069283u);
+  EXPECT_EQ(Crc32c(Crc32c(0, check.data(), 4), check.data() + 4, 5), 0xE3069283u);
+  EXPECT_EQ(Crc32c(0, nullptr, 0), 0u);
+  // Lengths around the 8-byte stride, unaligned starts.
+  std::string data(64, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 37 + 11);
+  for (size_t n = 0; n < 20; ++n) {
+    const uint32_t whole = Crc32c(0, data.data() + 1, n + 9);
+    EXPECT_EQ(Crc32c(Crc32c(0, data.data() + 1, n), data.data() + 1 + n, 9), whole) << n;
+  }
+}
+
 TEST(JournalFormatTest, DecodeStopsAtFirstBadRecord) {
   std::vector<uint8_t> seg(4096, 0);
   journal_format::WriteHeaderIdentity(seg.data(), 5);

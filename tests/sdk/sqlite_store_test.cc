@@ -111,6 +111,26 @@ TEST(SqliteStoreTest, ReinsertingTheSameIdsIsANoOp) {
   EXPECT_EQ(stats->bytes, 300u);
 }
 
+TEST(SqliteStoreTest, ADifferentEventReusingASeqIsAnErrorNotASilentDrop) {
+  testing::TempDir dir;
+  auto store = Open(dir.File("queue.db"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_EQ(*store->Insert({MakeEvent(1)}), 1u);
+  QueuedEvent clash = MakeEvent(2);
+  clash.seq = 1;
+  auto result = store->Insert({MakeEvent(3), clash});
+  if (result.ok()) {
+    // A schema that keys rows by event_id alone keeps both events.
+    EXPECT_EQ(*result, 2u);
+    EXPECT_EQ(AllQueued(*store).size(), 3u);
+  } else {
+    EXPECT_EQ(result.status().code(), StatusCode::kStorageError) << result.status().ToString();
+    // The whole batch was rolled back; nothing half-inserted.
+    EXPECT_EQ(Seqs(AllQueued(*store)), (std::vector<uint64_t>{1}));
+    EXPECT_EQ(store->Stats()->count, 1u);
+  }
+}
+
 TEST(SqliteStoreTest, ReadOldestHonoursCountAndByteLimits) {
   testing::TempDir dir;
   auto store = Open(dir.File("queue.db"));

@@ -18,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,6 +28,7 @@
 #include <utility>
 
 #include "sdk/src/core/storage.h"
+#include "sdk/src/platform/crc32c.h"
 #include "sdk/src/platform/mmap_journal_format.h"
 
 namespace vitrine::internal {
@@ -47,9 +47,7 @@ void StoreAt(uint8_t* p, T v) {
   std::memcpy(p, &v, sizeof(T));
 }
 
-uint32_t Crc(uint32_t crc, const uint8_t* data, size_t size) {
-  return static_cast<uint32_t>(crc32_z(crc, data, size));
-}
+uint32_t Crc(uint32_t crc, const uint8_t* data, size_t size) { return Crc32c(crc, data, size); }
 
 uint32_t HeaderCrc(uint32_t magic, uint32_t version, uint64_t generation) {
   uint8_t buf[16];

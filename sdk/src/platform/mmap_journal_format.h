@@ -4,10 +4,10 @@
 //
 // A segment is one preallocated file:
 //   [0, 64)   header: u32 magic "VTJ1", u32 version, u64 generation, u32 state, u32 crc
-//             (crc32 of magic..generation). state is a single aligned u32 so a kill never
+//             (crc32c of magic..generation). state is a single aligned u32 so a kill never
 //             leaves it half written; generation orders the two segments (higher = newer).
 //   [64, ...) records, each 8-byte aligned:
-//             u32 body_length (0 = end of segment), u32 crc32(generation, body_length, body),
+//             u32 body_length (0 = end of segment), u32 crc32c(generation, body_length, body),
 //             body = u8 id_length, id, u64 seq, i64 occurred_at_ms, i32 priority, payload,
 //             then zero padding up to the next multiple of 8.
 // Numbers are in host byte order: the files never leave the device.
@@ -27,7 +27,7 @@
 namespace vitrine::internal::journal_format {
 
 inline constexpr uint32_t kMagic = 0x314A5456;  // "VTJ1" little endian
-inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersion = 2;  // 2: CRC-32C instead of zlib crc32
 inline constexpr size_t kHeaderBytes = 64;
 inline constexpr size_t kRecordHeaderBytes = 8;
 inline constexpr size_t kMaxIdBytes = 255;
