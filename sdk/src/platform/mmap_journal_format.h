@@ -27,7 +27,7 @@
 namespace vitrine::internal::journal_format {
 
 inline constexpr uint32_t kMagic = 0x314A5456;  // "VTJ1" little endian
-inline constexpr uint32_t kVersion = 2;  // 2: CRC-32C instead of zlib crc32
+inline constexpr uint32_t kVersion = 2;         // 2: CRC-32C instead of zlib crc32
 inline constexpr size_t kHeaderBytes = 64;
 inline constexpr size_t kRecordHeaderBytes = 8;
 inline constexpr size_t kMaxIdBytes = 255;
