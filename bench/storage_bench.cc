@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sdk/src/core/event_builder.h"
 #include "sdk/src/core/storage.h"
 
 namespace {
@@ -21,11 +22,7 @@ constexpr size_t kPayloadBytes = 150;
 
 QueuedEvent MakeEvent(uint64_t seq) {
   QueuedEvent e;
-  e.event_id.resize(16);
-  for (size_t i = 0; i < 8; ++i) {
-    e.event_id[i] = static_cast<char>(seq >> (8 * i));
-    e.event_id[8 + i] = static_cast<char>((seq * 0x9E3779B97F4A7C15ULL) >> (8 * i));
-  }
+  e.event_id = vitrine::internal::MakeEventId(0x5eed5eed5eed5eedULL, seq);  // as the Client does
   e.seq = seq;
   e.occurred_at_ms = 1'700'000'000'000 + static_cast<int64_t>(seq);
   e.priority = static_cast<EventPriority>(seq % 5);

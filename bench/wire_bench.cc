@@ -215,6 +215,7 @@ double RunWireBytesPerEventBench() {
   uint64_t seq = 0;
   for (int device = 0; device < kDevices; ++device) {
     const std::string anonymous_id = UuidText(rng);
+    const uint64_t identity_bits = rng();
     const std::string user_id = device % 2 == 0 ? "cust-" + std::to_string(10000 + device) : "";
     int session = 1;
     std::vector<vitrine::Product> cart;
@@ -234,7 +235,7 @@ double RunWireBytesPerEventBench() {
         return 0;
       }
       // Stamped as Client::Capture does.
-      event.set_event_id(UuidBytes(rng));
+      event.set_event_id(vitrine::internal::MakeEventId(identity_bits, seq + 1));
       event.set_occurred_at_ms(clock.NowMs());
       event.set_seq(++seq);
       event.set_session_id(anonymous_id + "/" + std::to_string(session));

@@ -1,7 +1,8 @@
 // Child process for the kill test. `track DIR URL FIRST` tracks product views numbered FIRST,
 // FIRST+1, ... forever, printing each number on stdout right after Track returned OK (so the
 // parent knows which events were promised), while the client syncs in the background.
-// `drain DIR URL` opens the same data dir, flushes until the queue is empty and exits 0.
+// `drain DIR URL` opens the same data dir, flushes until the queue is empty, prints the
+// install's anonymous id and exits 0.
 #include <unistd.h>
 
 #include <cstdio>
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   if (mode == "drain") {
     for (int i = 0; i < 200 && (*client)->Stats().queued > 0; ++i) (void)(*client)->Flush();
     (void)(*client)->Flush();
+    std::printf("%s\n", (*client)->Stats().anonymous_id.c_str());
+    std::fflush(stdout);
     return (*client)->Stats().queued == 0 ? 0 : 4;
   }
   long long n = argc > 4 ? std::atoll(argv[4]) : 0;

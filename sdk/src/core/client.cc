@@ -11,6 +11,7 @@ namespace {
 
 // Keys of the durable key-value state.
 constexpr char kAnonymousIdKey[] = "anonymous_id";
+constexpr char kIdentityBitsKey[] = "event_id_bits";
 constexpr char kUserIdKey[] = "user_id";
 constexpr char kConsentKey[] = "consent";
 constexpr char kSessionIndexKey[] = "session_index";
@@ -22,6 +23,7 @@ constexpr char kRecommenderKey[] = "recommender_state";
 constexpr char kMessagesKey[] = "message_state";
 
 constexpr int kEvictEveryTicks = 20;
+constexpr int64_t kAgeEvictionPeriodMs = 3600 * 1000;
 constexpr int kMaxSendRoundsPerTask = 1000;
 
 int64_t ParseInt(const std::optional<std::string>& s, int64_t fallback) {
@@ -124,9 +126,9 @@ Status Client::Impl::Init() {
   if (!stats.ok()) return stats.status();
 
   anonymous_id_ = get(kAnonymousIdKey).value_or("");
-  if (anonymous_id_.empty()) {
-    anonymous_id_ = NewAnonymousId();
-    if (Status s = store_->Put(kAnonymousIdKey, anonymous_id_); !s.ok()) return s;
+  identity_bits_ = static_cast<uint64_t>(ParseInt(get(kIdentityBitsKey), 0));
+  if (anonymous_id_.empty() || identity_bits_ == 0) {
+    if (Status s = NewIdentityLocked(); !s.ok()) return s;
   }
   user_id_ = get(kUserIdKey).value_or("");
   consent_granted_ = get(kConsentKey).value_or("granted") != "denied";
@@ -185,24 +187,25 @@ void Client::Impl::Post(std::function<void()> task, int64_t delay_ms) {
       delay_ms);
 }
 
-std::string Client::Impl::NewEventId() {
-  // REQUIRES: state_mu_ held. RFC 4122 version 4 layout.
-  std::string id(16, '\0');
+Status Client::Impl::NewIdentityLocked() {
+  // A random version-4 UUID for the anonymous id, and fresh random bits for event ids.
+  std::string bytes(16, '\0');
   const uint64_t a = rng_();
   const uint64_t b = rng_();
   for (int i = 0; i < 8; ++i) {
-    id[static_cast<size_t>(i)] = static_cast<char>(a >> (8 * i));
-    id[static_cast<size_t>(i + 8)] = static_cast<char>(b >> (8 * i));
+    bytes[static_cast<size_t>(i)] = static_cast<char>(a >> (8 * i));
+    bytes[static_cast<size_t>(i + 8)] = static_cast<char>(b >> (8 * i));
   }
-  id[6] = static_cast<char>((id[6] & 0x0f) | 0x40);
-  id[8] = static_cast<char>((id[8] & 0x3f) | 0x80);
-  return id;
-}
-
-std::string Client::Impl::NewAnonymousId() {
-  const std::string hex = Hex(NewEventId());
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
+  bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);
+  bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);
+  const std::string hex = Hex(bytes);
+  anonymous_id_ = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+                  hex.substr(16, 4) + "-" + hex.substr(20);
+  do {
+    identity_bits_ = rng_();
+  } while (identity_bits_ == 0);
+  if (Status s = store_->Put(kAnonymousIdKey, anonymous_id_); !s.ok()) return s;
+  return store_->Put(kIdentityBitsKey, std::to_string(static_cast<int64_t>(identity_bits_)));
 }
 
 Status Client::Impl::Capture(v1::Event& event, bool bypass_consent) {
@@ -218,9 +221,10 @@ Status Client::Impl::Capture(v1::Event& event, bool bypass_consent) {
       new_session = true;
     }
     last_activity_ms_ = now;
-    event.set_event_id(NewEventId());
+    const uint64_t seq = next_seq_++;
+    event.set_event_id(internal::MakeEventId(identity_bits_, seq));
     event.set_occurred_at_ms(now);
-    event.set_seq(next_seq_++);
+    event.set_seq(seq);
     event.set_session_id(anonymous_id_ + "/" + std::to_string(session_index_));
     event.set_anonymous_id(anonymous_id_);
     event.set_user_id(user_id_);
@@ -292,10 +296,9 @@ Status Client::Impl::Identify(const std::string& user_id,
 Status Client::Impl::Reset() {
   {
     std::lock_guard<std::mutex> lock(state_mu_);
-    anonymous_id_ = NewAnonymousId();
+    if (Status s = NewIdentityLocked(); !s.ok()) return s;
     user_id_.clear();
     last_activity_ms_ = 0;  // the next event starts a new session
-    if (Status s = store_->Put(kAnonymousIdKey, anonymous_id_); !s.ok()) return s;
     if (Status s = store_->Delete(kUserIdKey); !s.ok()) return s;
   }
   recommender_.Clear();
@@ -395,10 +398,17 @@ void Client::Impl::PersistTick() {
   persist_scheduled_ = false;
   if (!PersistJournal().ok()) SchedulePersist();  // retry while the store refuses
   PersistDurableState();
+  // Bounds: the byte bound is checked against the store's in-memory total; the age rule scans
+  // the table, so it runs at most once per kAgeEvictionPeriodMs.
   if (++persist_ticks_ % kEvictEveryTicks == 0) {
-    auto dropped = store_->Evict(options_.max_queue_bytes,
-                                 clock_->NowMs() - options_.max_event_age_ms);
-    if (dropped.ok()) evicted_ += *dropped;
+    const int64_t now = clock_->NowMs();
+    auto stats = store_->Stats();
+    const bool over_bytes = stats.ok() && stats->bytes > options_.max_queue_bytes;
+    if (over_bytes || now - last_age_eviction_ms_ >= kAgeEvictionPeriodMs) {
+      last_age_eviction_ms_ = now;
+      auto dropped = store_->Evict(options_.max_queue_bytes, now - options_.max_event_age_ms);
+      if (dropped.ok()) evicted_ += *dropped;
+    }
   }
 }
 
@@ -410,12 +420,21 @@ void Client::Impl::ScheduleSend(int64_t delay_ms) {
 
 void Client::Impl::SendTask(uint64_t token) {
   if (token != send_token_.load()) return;  // superseded by a later schedule
+  (void)SendRound();
+}
+
+Status Client::Impl::SendRound() {
   const int64_t now = clock_->NowMs();
   if (now < retry_after_until_ms_) {
     ScheduleSend(retry_after_until_ms_ - now);
-    return;
+    return Status(StatusCode::kRateLimited, "the server asked to retry after " +
+                                                std::to_string(retry_after_until_ms_ - now) +
+                                                " ms");
   }
-  (void)PersistJournal();
+  if (Status persisted = PersistJournal(); !persisted.ok()) {
+    ScheduleSend(send_backoff_.NextDelayMs(0));
+    return persisted;
+  }
   for (int round = 0; round < kMaxSendRoundsPerTask; ++round) {
     internal::SendResult r = sync_->SendOnce();
     if (r.outcome == internal::SendOutcome::kIdle) {
@@ -423,9 +442,10 @@ void Client::Impl::SendTask(uint64_t token) {
       ++send_token_;
       next_send_at_ms_ = 0;
       send_idle_ = true;
-      return;
+      return Status::Ok();
     }
     ++send_attempts_;
+    rejected_ += r.dead_lettered;
     if (r.outcome == internal::SendOutcome::kRetry) {
       ++send_failures_;
       {
@@ -435,18 +455,19 @@ void Client::Impl::SendTask(uint64_t token) {
       last_retry_after_ms_ = r.retry_after_ms;
       retry_after_until_ms_ = clock_->NowMs() + r.retry_after_ms;
       ScheduleSend(send_backoff_.NextDelayMs(r.retry_after_ms));
-      return;
+      return r.status.ok() ? Status(StatusCode::kUnavailable, "send failed; will retry")
+                           : r.status;
     }
     send_backoff_.Reset();
     if (r.outcome == internal::SendOutcome::kAcked) acked_ += r.acked;
     if (r.outcome == internal::SendOutcome::kRejected) {
-      rejected_ += r.dead_lettered;
       std::lock_guard<std::mutex> err(error_mu_);
       last_error_ = r.status.ToString();
     }
     if (!r.more_pending) break;
   }
   ScheduleSend(options_.flush_interval_ms);  // one more turn finds the queue empty and idles
+  return Status::Ok();
 }
 
 void Client::Impl::ScheduleSnapshot(int64_t delay_ms) {
@@ -545,11 +566,9 @@ Status Client::Impl::Flush() {
   std::future<Status> result = done->get_future();
   Post(
       [this, done] {
-        SendTask(send_token_.load());
+        Status sent = SendRound();
         if (snapshot_etag_.empty()) SnapshotTask(snapshot_token_.load());
-        std::lock_guard<std::mutex> err(error_mu_);
-        const bool failed = next_send_at_ms_.load() < clock_->NowMs() + options_.flush_interval_ms;
-        done->set_value(failed ? Status(StatusCode::kUnavailable, last_error_) : Status::Ok());
+        done->set_value(sent);
       },
       0);
   try {

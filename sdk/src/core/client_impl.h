@@ -47,14 +47,17 @@ class Client::Impl {
 
   // Capture path: stamps identity/session/seq/id and appends to the journal.
   Status Capture(v1::Event& event, bool bypass_consent);
-  std::string NewEventId();
-  std::string NewAnonymousId();
+  // New anonymous id and event-id bits, persisted. REQUIRES: state_mu_ held (or Init).
+  Status NewIdentityLocked();
 
   // Background tasks (scheduler thread).
   void Post(std::function<void()> task, int64_t delay_ms);
   Status PersistJournal();
   void PersistDurableState();
   void SendTask(uint64_t token);
+  // Persists, then sends batches until the queue is empty or an attempt fails; schedules the
+  // next turn either way. OK when everything queued was acked.
+  Status SendRound();
   void ScheduleSend(int64_t delay_ms);
   void SnapshotTask(uint64_t token);
   void ScheduleSnapshot(int64_t delay_ms);
@@ -82,6 +85,7 @@ class Client::Impl {
   // Identity, session and sequence (capture path).
   mutable std::mutex state_mu_;
   std::string anonymous_id_;
+  uint64_t identity_bits_ = 0;  // high half of every event id (see MakeEventId)
   std::string user_id_;
   bool consent_granted_ = true;
   uint64_t session_index_ = 0;
@@ -95,6 +99,7 @@ class Client::Impl {
   bool sealed_outstanding_ = false;
   uint64_t tracked_at_last_state_save_ = 0;
   int persist_ticks_ = 0;  // scheduler thread
+  int64_t last_age_eviction_ms_ = 0;  // scheduler thread
 
   // Scheduling (scheduler thread, except the atomics).
   // Timers run only while there is work, so an idle app causes no wakeups.

@@ -91,6 +91,17 @@ Status ToMicros(double amount, std::string_view field, int64_t& micros) {
   return Status::Ok();
 }
 
+std::string MakeEventId(uint64_t identity_bits, uint64_t seq) {
+  std::string id(16, '\0');
+  for (int i = 0; i < 8; ++i) {
+    id[static_cast<size_t>(i)] = static_cast<char>(identity_bits >> (56 - 8 * i));
+    id[static_cast<size_t>(8 + i)] = static_cast<char>(seq >> (56 - 8 * i));
+  }
+  id[6] = static_cast<char>((id[6] & 0x0f) | 0x80);  // version 8
+  id[8] = static_cast<char>((id[8] & 0x3f) | 0x80);  // RFC 9562 variant
+  return id;
+}
+
 EventPriority PriorityOf(std::string_view type) {
   if (type == "page_viewed") return EventPriority::kPageView;
   if (type == "product_viewed" || type == "search_submitted") {
