@@ -33,12 +33,20 @@ class ServerProcess {
       : dir_(dir), http_(NewDefaultHttpExecutor()) {
     Start(std::move(extra_args));
   }
+  // HTTPS: the server presents `cert`/`key`; the admin client trusts `ca_file`.
+  struct Tls {
+    std::string cert, key, ca_file;
+  };
+  ServerProcess(const std::string& dir, const Tls& tls)
+      : dir_(dir), http_(NewDefaultHttpExecutor(tls.ca_file)), scheme_("https") {
+    Start({"--tls-cert", tls.cert, "--tls-key", tls.key});
+  }
   ~ServerProcess() { Stop(); }
 
   bool ok() const { return pid_ > 0; }
   const std::string& error() const { return error_; }
   uint16_t port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
 
   // SIGKILL (simulates a crash) or SIGTERM, then reap.
   void Stop(int signal_number = SIGTERM) {
@@ -133,6 +141,7 @@ class ServerProcess {
   std::string dir_;
   std::unique_ptr<HttpExecutor> http_;
   std::vector<std::string> last_args_;
+  std::string scheme_ = "http";
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   std::string error_;

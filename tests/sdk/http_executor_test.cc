@@ -21,6 +21,7 @@
 #include "tests/support/http_wire.h"
 #include "tests/support/loopback_http_server.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_certs.h"
 #include "vitrine/platform.h"
 
 // cpprestsdk keeps idle pooled connections, with their OpenSSL state, alive on its process-wide
@@ -142,18 +143,11 @@ TEST(HttpExecutorTest, RefusedAndInvalidUrlsAreTransportErrors) {
 class HttpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::system("openssl version > /dev/null 2>&1") != 0) {
+    if (!::vitrine::testing::HaveOpensslCli()) {
       GTEST_SKIP() << "openssl CLI not found: HTTPS test skipped";
     }
-    MakeCa("ca");
-    MakeCa("other_ca");
-    std::ofstream(dir_.File("ext.cnf"))
-        << "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n";
-    Run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
-        dir_.File("server.key") + " -out " + dir_.File("server.csr") + " -subj /CN=localhost");
-    Run("openssl x509 -req -in " + dir_.File("server.csr") + " -CA " + dir_.File("ca.pem") +
-        " -CAkey " + dir_.File("ca.key") + " -CAcreateserial -days 2 -extfile " +
-        dir_.File("ext.cnf") + " -out " + dir_.File("server.pem"));
+    const std::string failed = ::vitrine::testing::MakeTestCertificates(dir_.path());
+    ASSERT_TRUE(failed.empty()) << failed;
 
     port_ = ::vitrine::testing::FreePort();
     web::http::experimental::listener::http_listener_config config;
@@ -181,14 +175,6 @@ class HttpsTest : public ::testing::Test {
     if (listener_) listener_->close().wait();
   }
 
-  void Run(const std::string& cmd) {
-    ASSERT_EQ(std::system((cmd + " > " + dir_.File("openssl.log") + " 2>&1").c_str()), 0) << cmd;
-  }
-  void MakeCa(const std::string& name) {
-    Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-keyout " +
-        dir_.File(name + ".key") + " -out " + dir_.File(name + ".pem") + " -subj /CN=" + name);
-  }
   HttpRequest Post() {
     HttpRequest request;
     request.method = "POST";
