@@ -71,6 +71,8 @@ Status Apply(std::string key, const std::string& value, ServerConfig& c) {
     c.ready_file = value;
   else if (key == "access-log")
     return ParseBool(key, value, c.access_log);
+  else if (key == "http-threads")
+    return ParseNumber(key, value, c.http_threads);
   else if (key == "max-body-bytes")
     return ParseNumber(key, value, c.limits.max_body_bytes);
   else if (key == "max-inflated-bytes")
@@ -178,6 +180,7 @@ options (also `key = value` lines in --config FILE; flags win):
   --static-dir DIR               serve files from DIR at / (demo storefront)
   --ready-file PATH              write "ready\n" to PATH once listening
   --access-log true|false        JSON request log on stderr (true)
+  --http-threads N               HTTP worker threads (0: 2 per core, at least 4)
   --max-body-bytes N             4194304
   --max-inflated-bytes N         16777216
   --max-batch-events N           5000

@@ -28,7 +28,10 @@ struct ServerConfig {
   std::string static_dir;  // files served at / (the demo storefront), optional
   std::string ready_file;  // "ready\n" is written here once listening
   bool access_log = true;  // one JSON line per request on stderr
-  IngestLimits limits;     // max_body_bytes, max_inflated_bytes, max_batch_events
+  // Threads of cpprest's shared pool (serve only). cpprest's own default is 40, far more than the
+  // cores: the pool threads then spend their time waking each other. 0: 2 per core, at least 4.
+  size_t http_threads = 0;
+  IngestLimits limits;  // max_body_bytes, max_inflated_bytes, max_batch_events
   uint32_t snapshot_ttl_seconds = 900;
   double half_life_days = 7.0;
   int64_t model_refresh_ms = 0;  // 0: rebuild the ranking whenever new events arrived

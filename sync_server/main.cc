@@ -36,6 +36,10 @@ int Serve(const vitrine::server::ServerConfig& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Before anything touches cpprest: its pool is sized once, on first use.
+  vitrine::server::Status threads =
+      vitrine::server::HttpServer::ConfigureThreads(config.http_threads);
+  if (!threads.ok()) return Fail(threads.ToString());
   auto app = App::Open(config);
   if (!app.ok()) return Fail("cannot open " + config.db + ": " + app.status().ToString());
   if (config.demo) {

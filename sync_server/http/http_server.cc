@@ -3,15 +3,19 @@
 #include <cpprest/http_listener.h>
 #include <cpprest/json.h>
 #include <openssl/crypto.h>
+#include <pplx/threadpool.h>
 
+#include <algorithm>
 #include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -35,6 +39,8 @@ struct RequestContext {
   std::string method;
   std::string route;
   int events = 0;
+  // The body of a non-batch request with one, read before routing (see Handle).
+  std::optional<std::string> body;
 };
 
 std::string Header(const http_request& req, const char* name) {
@@ -231,8 +237,32 @@ struct HttpServer::Impl {
   void Handle(http_request req) {
     RequestContext ctx;
     ctx.method = req.method();
-    const std::string path = req.relative_uri().path();
+    std::string path = req.relative_uri().path();
     ctx.route = path;
+    // Handlers of JSON bodies (identify, admin) get theirs read first, in a continuation: waiting
+    // for it with .get() would hold a pool thread while the read itself needs one, which deadlocks
+    // a small pool. /v1/batch reads its own body asynchronously; oversized bodies are refused by
+    // the handler from Content-Length without being read.
+    const bool has_body =
+        ctx.method == methods::POST || ctx.method == methods::PUT || ctx.method == methods::PATCH;
+    if (has_body && path != "/v1/batch" &&
+        req.headers().content_length() <= app->config().limits.max_body_bytes) {
+      req.extract_vector().then([this, req, ctx = std::move(ctx), path = std::move(path)](
+                                    pplx::task<std::vector<unsigned char>> task) mutable {
+        try {
+          std::vector<unsigned char> body = task.get();
+          ctx.body.emplace(body.begin(), body.end());
+        } catch (...) {
+          ctx.body.emplace();  // a broken upload reads as an empty (invalid) body
+        }
+        RouteGuarded(req, ctx, path);
+      });
+      return;
+    }
+    RouteGuarded(req, ctx, path);
+  }
+
+  void RouteGuarded(http_request& req, RequestContext& ctx, const std::string& path) {
     try {
       Route(req, ctx, path);
     } catch (const std::exception& e) {
@@ -432,6 +462,8 @@ struct HttpServer::Impl {
                 true);
       return std::nullopt;
     }
+    if (ctx.body) return std::move(*ctx.body);
+    // Not read up front (a method Handle does not expect a body with): read it here.
     std::vector<unsigned char> body = req.extract_vector().get();
     return std::string(body.begin(), body.end());
   }
@@ -622,6 +654,19 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(App* app) : impl_(std::make_unique<Impl>(app)) {}
+
+Status HttpServer::ConfigureThreads(size_t threads) {
+  if (threads == 0) {
+    threads = std::max<size_t>(4, 2 * static_cast<size_t>(std::thread::hardware_concurrency()));
+  }
+  try {
+    crossplat::threadpool::initialize_with_threads(threads);
+  } catch (const std::exception& e) {
+    return Status(Status::Kind::kInvalid, "invalid_config",
+                  std::string("cannot size the HTTP thread pool: ") + e.what());
+  }
+  return Status::Ok();
+}
 
 HttpServer::~HttpServer() { Stop(); }
 

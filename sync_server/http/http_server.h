@@ -10,6 +10,7 @@
 #ifndef VITRINE_SYNC_SERVER_HTTP_HTTP_SERVER_H_
 #define VITRINE_SYNC_SERVER_HTTP_HTTP_SERVER_H_
 
+#include <cstddef>
 #include <memory>
 
 #include "sync_server/common/status.h"
@@ -24,6 +25,11 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Sizes cpprest's process-wide thread pool. Call once, in main, before any server starts:
+  // the pool is created on first use and cannot be resized afterwards (then this fails).
+  // 0 picks 2 threads per core, at least 4.
+  static Status ConfigureThreads(size_t threads);
 
   // Opens the listener on app->config().listen (TLS when it starts with https://).
   Status Start();
