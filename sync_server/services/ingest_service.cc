@@ -48,6 +48,7 @@ Status IngestService::Start() {
   Status s = LoadGraph();
   if (!s.ok()) return s;
   started_ = true;
+  model_thread_ = std::thread([this] { ModelLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
   return Status::Ok();
 }
@@ -60,6 +61,13 @@ void IngestService::Stop() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  // The writer is gone: let the model thread finish what was committed, then end it.
+  {
+    std::lock_guard lock(model_mu_);
+    model_stopping_ = true;
+  }
+  model_cv_.notify_all();
+  if (model_thread_.joinable()) model_thread_.join();
   std::vector<Pending> left;
   {
     std::lock_guard lock(mu_);
@@ -140,7 +148,7 @@ void IngestService::WriterLoop() {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
     }
     RunGroup(group);
-    group.clear();
+    group.clear();  // a committed group was moved to the model thread; a failed one is freed
   }
 }
 
@@ -191,14 +199,42 @@ void IngestService::RunGroup(std::vector<Pending>& group) {
     }
     group[i].done(std::move(results[i]));
   }
-  for (const ModelAction& a : actions) {
-    if (a.event) {
-      model_->Observe(a.profile_id, *a.event);
-    } else {
-      model_->ForgetProfile(a.profile_id);
-    }
+  // `actions` point into the batches: they travel together (moving the vector keeps them put).
+  HandToModel({std::move(group), std::move(actions), ticket});
+}
+
+void IngestService::HandToModel(ModelWork work) {
+  {
+    std::unique_lock lock(model_mu_);
+    model_room_.wait(lock, [this] { return model_queue_.size() < options_.max_model_backlog; });
+    model_queue_.push_back(std::move(work));
   }
-  model_->Applied(ticket);
+  model_cv_.notify_one();
+}
+
+void IngestService::ModelLoop() {
+  std::vector<ModelWork> work;
+  while (true) {
+    {
+      std::unique_lock lock(model_mu_);
+      model_cv_.wait(lock, [this] { return model_stopping_ || !model_queue_.empty(); });
+      if (model_queue_.empty()) return;  // stopping, and everything committed was applied
+      work.swap(model_queue_);
+    }
+    model_room_.notify_all();
+    for (ModelWork& w : work) {
+      for (const ModelAction& a : w.actions) {
+        if (a.event) {
+          model_->Observe(a.profile_id, *a.event);
+        } else {
+          model_->ForgetProfile(a.profile_id);
+        }
+      }
+      model_->Applied(w.ticket);
+    }
+    // Freeing the batches here, not on the writer, is part of the point.
+    work.clear();
+  }
 }
 
 bool IngestService::Tombstoned(const v1::Event& event) const {

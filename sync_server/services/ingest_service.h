@@ -15,6 +15,11 @@
 // deletion_requested: deletes the profile with its events and orders and tombstones its ids: a
 // retried event that occurred before the deletion is acked but never stored again.
 //
+// Pipeline: the writer thread only stores and acks. The model updates of a committed group (and
+// freeing its batches) run on a second thread, the model thread, so the next group commit need not
+// wait for them; RecoModel::Announce/Applied keep read-your-writes for snapshots. At most
+// max_model_backlog groups wait for the model thread; past that the writer waits (bounded memory).
+//
 // Thread safety: Submit/Ingest/Identify may be called from any thread. Callbacks run on the writer
 // thread and must not block for long.
 #ifndef VITRINE_SYNC_SERVER_SERVICES_INGEST_SERVICE_H_
@@ -46,6 +51,7 @@ struct IngestResult {
 
 struct IngestOptions {
   size_t max_events_per_transaction = 20000;  // a group commit stops taking batches past this
+  size_t max_model_backlog = 16;  // committed groups waiting for the model thread, at most
 };
 
 class IngestService {
@@ -86,7 +92,17 @@ class IngestService {
     const v1::Event* event;  // nullptr: forget the profile
   };
 
+  // A committed group on its way to the model thread: the batches stay alive until their
+  // events were observed.
+  struct ModelWork {
+    std::vector<Pending> group;
+    std::vector<ModelAction> actions;
+    uint64_t ticket = 0;
+  };
+
   void WriterLoop();
+  void ModelLoop();
+  void HandToModel(ModelWork work);
   void RunGroup(std::vector<Pending>& group);
   Status LoadGraph();
   Status ProcessEvent(WriteTxn& txn, const v1::Event& event, IngestResult& result,
@@ -109,6 +125,13 @@ class IngestService {
   bool stopping_ = false;       // guarded by mu_
   bool started_ = false;
   std::thread writer_;
+
+  std::mutex model_mu_;
+  std::condition_variable model_cv_;    // work queued, or stopping
+  std::condition_variable model_room_;  // the backlog shrank
+  std::vector<ModelWork> model_queue_;  // guarded by model_mu_
+  bool model_stopping_ = false;         // guarded by model_mu_
+  std::thread model_thread_;
 
   // Identity graph: owned by the writer thread once started.
   std::unordered_map<std::string, int64_t> anon_to_profile_;
