@@ -156,6 +156,28 @@ int Connect(uint16_t port) {
   return fd;
 }
 
+// CPU seconds (user + system) of process `pid` so far, from /proc; 0 when unreadable.
+double ProcessCpuSeconds(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) return 0;
+  char buf[1024];
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return 0;
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  // state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
+      2) {
+    return 0;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 struct ConnectionStats {
   uint64_t acked_events = 0;
   uint64_t errors = 0;
@@ -281,7 +303,21 @@ IngestBenchResult RunIngestBench(const std::string& server_bin, size_t connectio
       if (fd >= 0) ::close(fd);
     });
   }
+  // CPU shares over the measured window.
+  double server_cpu = 0;
+  double client_cpu = 0;
+  std::thread cpu_probe([&] {
+    std::this_thread::sleep_until(measure_from);
+    const double server0 = ProcessCpuSeconds(pid);
+    const double client0 = ProcessCpuSeconds(::getpid());
+    std::this_thread::sleep_until(end);
+    server_cpu = ProcessCpuSeconds(pid) - server0;
+    client_cpu = ProcessCpuSeconds(::getpid()) - client0;
+  });
   for (auto& t : threads) t.join();
+  cpu_probe.join();
+  result.server_cores = server_cpu / seconds;
+  result.client_cores = client_cpu / seconds;
 
   uint64_t events = 0;
   uint64_t errors = 0;

@@ -19,6 +19,11 @@ struct IngestBenchResult {
   double events_per_s;
   double p99_ms;
   size_t connections;
+  // CPU used during the measured window, in cores (1.0 = one core busy all the time): the server
+  // process and this benchmark's client threads. On a shared machine, server_cores tells whether
+  // the server was starved, and server CPU per event is a steadier figure than the rate.
+  double server_cores = 0;
+  double client_cores = 0;
 };
 
 IngestBenchResult RunIngestBench(const std::string& server_bin, size_t connections, double seconds);
