@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <future>
 
+#include <google/protobuf/arena.h>
+
 #include "sdk/src/core/client_impl.h"
 #include "sdk/src/core/event_builder.h"
 #include "vitrine/v1/snapshot.pb.h"
@@ -220,17 +222,21 @@ Status Client::Impl::Capture(v1::Event& event, bool bypass_consent) {
       ++session_index_;
       new_session = true;
     }
+    if (new_session || session_id_.empty()) {
+      session_id_ = anonymous_id_ + "/" + std::to_string(session_index_);
+    }
     last_activity_ms_ = now;
     const uint64_t seq = next_seq_++;
     event.set_event_id(internal::MakeEventId(identity_bits_, seq));
     event.set_occurred_at_ms(now);
     event.set_seq(seq);
-    event.set_session_id(anonymous_id_ + "/" + std::to_string(session_index_));
+    event.set_session_id(session_id_);
     event.set_anonymous_id(anonymous_id_);
     event.set_user_id(user_id_);
     event.set_consent(consent_granted_ ? v1::CONSENT_STATE_GRANTED : v1::CONSENT_STATE_DENIED);
 
-    internal::QueuedEvent queued;
+    // Reused per thread: its strings keep their capacity, so no allocation per event.
+    thread_local internal::QueuedEvent queued;
     queued.event_id = event.event_id();
     queued.seq = event.seq();
     queued.occurred_at_ms = now;
@@ -265,9 +271,16 @@ Status Client::Impl::Track(const EventSpec& spec) {
     return Status(StatusCode::kInvalidArgument,
                   spec.type + " is sent by Identify / SetConsent / RequestDeletion, not Track");
   }
-  v1::Event event;
-  if (Status s = internal::BuildEvent(spec, event); !s.ok()) return s;
-  return Capture(event, /*bypass_consent=*/false);
+  // The event lives only for this call: allocate it in an arena whose first block is on the
+  // stack, so a typical event costs no heap allocation at all.
+  alignas(16) char initial_block[4096];
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = initial_block;
+  arena_options.initial_block_size = sizeof(initial_block);
+  google::protobuf::Arena arena(arena_options);
+  auto* event = google::protobuf::Arena::CreateMessage<v1::Event>(&arena);
+  if (Status s = internal::BuildEvent(spec, *event); !s.ok()) return s;
+  return Capture(*event, /*bypass_consent=*/false);
 }
 
 Status Client::Impl::Identify(const std::string& user_id,

@@ -89,6 +89,7 @@ class Client::Impl {
   std::string user_id_;
   bool consent_granted_ = true;
   uint64_t session_index_ = 0;
+  std::string session_id_;  // anonymous_id_/session_index_, rebuilt when a session starts
   int64_t last_activity_ms_ = 0;
   uint64_t next_seq_ = 1;
   std::mt19937_64 rng_;
