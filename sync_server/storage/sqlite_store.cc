@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace vitrine::server {
@@ -66,6 +68,13 @@ class Stmt {
   }
   void BindBlob(int i, const std::string& s) {
     sqlite3_bind_blob(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  // No copy: `s` must stay alive and unchanged until the statement is reset (Exec does both).
+  void BindTextStatic(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  }
+  void BindBlobStatic(int i, const std::string& s) {
+    sqlite3_bind_blob(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
   }
   void BindInt(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
@@ -186,11 +195,12 @@ class SqliteWriteTxn final : public WriteTxn {
     payload_.clear();
     event.SerializeToString(&payload_);
     Stmt& s = st_->insert_event;
-    s.BindBlob(1, event.event_id());
+    // The hottest statement: bind without copies (event and payload_ outlive Exec).
+    s.BindBlobStatic(1, event.event_id());
     s.BindInt(2, profile_id);
-    s.BindText(3, event.type());
+    s.BindTextStatic(3, event.type());
     s.BindInt(4, event.occurred_at_ms());
-    s.BindBlob(5, payload_);
+    s.BindBlobStatic(5, payload_);
     Status status = s.Exec("insert event");
     if (!status.ok()) return status;
     return sqlite3_changes(sqlite3_db_handle(s.get())) > 0;
@@ -264,11 +274,31 @@ class SqliteWriteTxn final : public WriteTxn {
   std::string payload_;
 };
 
+// WAL checkpoints, off the writer's path. SQLite's default (wal_autocheckpoint) runs them inside
+// the COMMIT that crosses 1,000 frames: the writer thread then copies pages into the database
+// file and waits for two fsyncs while every request of the next group waits for it. Instead the
+// writer connection does none, a WAL hook counts frames after each commit, and past
+// kCheckpointFrames new frames a checkpointer thread runs a PASSIVE checkpoint on its own
+// connection, concurrently with the writer.
+// Under constant load a passive checkpoint never reaches the newest frames, so SQLite would never
+// restart the log: past kMaxWalFrames the writer, between two transactions, checkpoints the small
+// rest itself (after a running background one), and its next transaction starts the WAL over.
+constexpr int kCheckpointFrames = 2000;  // ~8 MiB of 4 KiB pages
+constexpr int kMaxWalFrames = 16384;     // ~64 MiB
+
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* writer, sqlite3* reader) : writer_(writer), reader_(reader) {}
+  SqliteStore(sqlite3* writer, sqlite3* reader, sqlite3* checkpointer)
+      : writer_(writer), reader_(reader), checkpointer_(checkpointer) {}
   ~SqliteStore() override {
+    {
+      std::lock_guard lock(ckpt_mu_);
+      ckpt_stopping_ = true;
+    }
+    ckpt_cv_.notify_all();
+    if (ckpt_thread_.joinable()) ckpt_thread_.join();
     writer_stmts_.reset();
+    sqlite3_close_v2(checkpointer_);
     sqlite3_close_v2(writer_);
     sqlite3_close_v2(reader_);
   }
@@ -276,11 +306,22 @@ class SqliteStore final : public Store {
   Status Init() {
     Status s = ExecSql(writer_, kSchema);
     if (!s.ok()) return s;
+    for (sqlite3* db : {writer_, checkpointer_}) {
+      s = ExecSql(db, "PRAGMA wal_autocheckpoint=0;");
+      if (!s.ok()) return s;
+    }
     writer_stmts_ = std::make_unique<WriterStatements>();
-    return writer_stmts_->Prepare(writer_);
+    s = writer_stmts_->Prepare(writer_);
+    if (!s.ok()) return s;
+    sqlite3_wal_hook(writer_, &SqliteStore::WalHook, this);
+    ckpt_thread_ = std::thread([this] { CheckpointLoop(); });
+    return Status::Ok();
   }
 
   StatusOr<std::unique_ptr<WriteTxn>> BeginWrite() override {
+    if (wal_frames_ >= kMaxWalFrames && wal_frames_ >= last_inline_frames_ + kCheckpointFrames) {
+      CheckpointInline();
+    }
     Status s = writer_stmts_->begin.Exec("begin");
     if (!s.ok()) return s;
     return std::unique_ptr<WriteTxn>(std::make_unique<SqliteWriteTxn>(writer_stmts_.get()));
@@ -464,10 +505,82 @@ class SqliteStore final : public Store {
     return std::optional<int64_t>();
   }
 
+  // After each commit on the writer connection (writer thread): `frames` is the WAL's length.
+  static int WalHook(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+    auto* store = static_cast<SqliteStore*>(self);
+    store->wal_frames_ = frames;
+    if (frames < store->last_inline_frames_) store->last_inline_frames_ = 0;  // the log restarted
+    bool wake = false;
+    {
+      std::lock_guard lock(store->ckpt_mu_);
+      // A restarted log is shorter than what was backfilled before: count from its start.
+      const int fresh = frames >= store->backfilled_ ? frames - store->backfilled_ : frames;
+      if (fresh >= kCheckpointFrames && !store->ckpt_requested_ && !store->ckpt_running_) {
+        store->ckpt_requested_ = true;
+        wake = true;
+      }
+    }
+    if (wake) store->ckpt_cv_.notify_one();
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    std::unique_lock lock(ckpt_mu_);
+    while (true) {
+      ckpt_cv_.wait(lock, [this] { return ckpt_stopping_ || ckpt_requested_; });
+      if (ckpt_stopping_) return;
+      ckpt_requested_ = false;
+      ckpt_running_ = true;
+      lock.unlock();
+      int log = 0;
+      int done = 0;
+      const int rc =
+          sqlite3_wal_checkpoint_v2(checkpointer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      lock.lock();
+      ckpt_running_ = false;
+      if (rc == SQLITE_OK && done >= 0) backfilled_ = done;
+      ckpt_idle_cv_.notify_all();
+    }
+  }
+
+  // Writer thread, between transactions: finish the checkpoint so the next transaction restarts
+  // the log. Mostly backfilled already by the checkpointer, so this copies little.
+  void CheckpointInline() {
+    {
+      std::unique_lock lock(ckpt_mu_);
+      ckpt_idle_cv_.wait(lock, [this] { return !ckpt_running_; });
+      ckpt_running_ = true;  // keeps the checkpointer out meanwhile
+    }
+    int log = 0;
+    int done = 0;
+    const int rc =
+        sqlite3_wal_checkpoint_v2(writer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    // A reader holding an old snapshot can stop it short: retry only after more frames.
+    last_inline_frames_ = wal_frames_;
+    {
+      std::lock_guard lock(ckpt_mu_);
+      ckpt_running_ = false;
+      if (rc == SQLITE_OK && done >= 0) backfilled_ = done;
+    }
+    ckpt_idle_cv_.notify_all();
+  }
+
   sqlite3* writer_;
   std::unique_ptr<WriterStatements> writer_stmts_;
   std::mutex reader_mu_;
   sqlite3* reader_;  // guarded by reader_mu_
+
+  sqlite3* checkpointer_;       // used by the checkpointer thread only
+  int wal_frames_ = 0;          // writer thread only (hook and BeginWrite)
+  int last_inline_frames_ = 0;  // writer thread only
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;       // a checkpoint was requested, or stopping
+  std::condition_variable ckpt_idle_cv_;  // a checkpoint finished
+  bool ckpt_requested_ = false;           // guarded by ckpt_mu_
+  bool ckpt_running_ = false;             // guarded by ckpt_mu_
+  bool ckpt_stopping_ = false;            // guarded by ckpt_mu_
+  int backfilled_ = 0;                    // frames already in the database file; ckpt_mu_
+  std::thread ckpt_thread_;
 };
 
 }  // namespace
@@ -486,7 +599,13 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     sqlite3_close(*writer);
     return reader.status();
   }
-  auto store = std::make_unique<SqliteStore>(*writer, *reader);
+  auto checkpointer = OpenConnection(path);
+  if (!checkpointer.ok()) {
+    sqlite3_close(*writer);
+    sqlite3_close(*reader);
+    return checkpointer.status();
+  }
+  auto store = std::make_unique<SqliteStore>(*writer, *reader, *checkpointer);
   s = store->Init();
   if (!s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
