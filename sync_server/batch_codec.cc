@@ -1,6 +1,8 @@
 #include "sync_server/batch_codec.h"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -212,6 +214,32 @@ StatusOr<v1::Batch> DecodeBatch(std::string_view body, BodyFormat format,
     if (!s.ok()) return s;
   }
   return batch;
+}
+
+std::vector<std::string> SplitEventPayloads(std::string_view body) {
+  using google::protobuf::internal::WireFormatLite;
+  std::vector<std::string> out;
+  if (body.size() > static_cast<size_t>(std::numeric_limits<int>::max())) return out;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()),
+                                            static_cast<int>(body.size()));
+  constexpr int kEventsField = v1::Batch::kEventsFieldNumber;
+  while (true) {
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) break;
+    if (WireFormatLite::GetTagFieldNumber(tag) == kEventsField &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length = 0;
+      std::string bytes;
+      if (!in.ReadVarint32(&length) || !in.ReadString(&bytes, static_cast<int>(length))) {
+        return {};
+      }
+      out.push_back(std::move(bytes));
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return {};
+    }
+  }
+  if (!in.ConsumedEntireMessage()) return {};
+  return out;
 }
 
 Status ValidateInAppMessage(const v1::InAppMessage& message) {

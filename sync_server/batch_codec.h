@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sync_server/common/status.h"
 #include "vitrine/v1/batch.pb.h"
@@ -43,6 +44,11 @@ Status ValidateEvent(const v1::Event& event, int index, bool allow_server_side);
 // whole batch. kInvalid for malformed input or an invalid event, kTooLarge for too many events.
 StatusOr<v1::Batch> DecodeBatch(std::string_view body, BodyFormat format,
                                 const IngestLimits& limits, bool allow_server_side = false);
+
+// The serialized bytes of each event of a protobuf Batch `body`, cut from the body itself (the
+// ingest writer stores them without serializing again). Empty when the body does not parse as
+// a plain sequence of fields.
+std::vector<std::string> SplitEventPayloads(std::string_view body);
 
 // Admin payloads.
 Status ValidateInAppMessage(const v1::InAppMessage& message);

@@ -380,19 +380,24 @@ struct HttpServer::Impl {
             DecodeBatch(bytes, json_body ? BodyFormat::kJson : BodyFormat::kProtobuf, limits);
         if (!batch.ok()) return reject_async(batch.status());
         ctx.events = batch->events_size();
+        // Cut each event's bytes from the body here, on the pool, rather than have the single
+        // writer thread serialize them again.
+        std::vector<std::string> payloads;
+        if (!json_body) payloads = SplitEventPayloads(bytes);
         // The callback runs on the ingest writer thread: hand the answer to the pool at once
         // so the writer can start the next group commit.
-        app->ingest().Submit(std::move(*batch), [this, req, ctx, reply_json,
-                                                 received](StatusOr<IngestResult> r) mutable {
-          // pplx wants a const-callable task: carry the mutable parts in a shared state.
-          auto state =
-              std::make_shared<std::tuple<http_request, RequestContext, StatusOr<IngestResult>>>(
-                  req, ctx, std::move(r));
-          pplx::create_task([this, state, reply_json, received] {
-            AnswerBatch(std::get<0>(*state), std::get<1>(*state), reply_json, received,
-                        std::move(std::get<2>(*state)));
-          });
-        });
+        app->ingest().Submit(
+            std::move(*batch), std::move(payloads),
+            [this, req, ctx, reply_json, received](StatusOr<IngestResult> r) mutable {
+              // pplx wants a const-callable task: carry the mutable parts in a shared state.
+              auto state = std::make_shared<
+                  std::tuple<http_request, RequestContext, StatusOr<IngestResult>>>(req, ctx,
+                                                                                    std::move(r));
+              pplx::create_task([this, state, reply_json, received] {
+                AnswerBatch(std::get<0>(*state), std::get<1>(*state), reply_json, received,
+                            std::move(std::get<2>(*state)));
+              });
+            });
       } catch (const std::exception& e) {
         SendError(req, ctx, Status(Status::Kind::kInternal, "internal", e.what()), reply_json);
       }

@@ -77,10 +77,15 @@ void IngestService::Stop() {
 }
 
 void IngestService::Submit(v1::Batch batch, Callback done) {
+  Submit(std::move(batch), {}, std::move(done));
+}
+
+void IngestService::Submit(v1::Batch batch, std::vector<std::string> payloads, Callback done) {
+  if (payloads.size() != static_cast<size_t>(batch.events_size())) payloads.clear();
   {
     std::lock_guard lock(mu_);
     if (!stopping_ && started_) {
-      queue_.push_back({std::move(batch), std::move(done)});
+      queue_.push_back({std::move(batch), std::move(done), std::move(payloads)});
       cv_.notify_one();
       return;
     }
@@ -165,8 +170,11 @@ void IngestService::RunGroup(std::vector<Pending>& group) {
         const v1::Batch& batch = group[i].batch;
         IngestResult& result = results[i];
         result.acked_event_ids.reserve(static_cast<size_t>(batch.events_size()));
-        for (const auto& event : batch.events()) {
-          status = ProcessEvent(**txn, event, result, actions);
+        const auto& payloads = group[i].payloads;
+        for (int k = 0; k < batch.events_size(); ++k) {
+          const std::string* payload =
+              payloads.empty() ? nullptr : &payloads[static_cast<size_t>(k)];
+          status = ProcessEvent(**txn, batch.events(k), payload, result, actions);
           if (!status.ok()) break;
         }
       }
@@ -248,7 +256,8 @@ bool IngestService::Tombstoned(const v1::Event& event) const {
   return false;
 }
 
-Status IngestService::ProcessEvent(WriteTxn& txn, const v1::Event& event, IngestResult& result,
+Status IngestService::ProcessEvent(WriteTxn& txn, const v1::Event& event,
+                                   const std::string* payload, IngestResult& result,
                                    std::vector<ModelAction>& actions) {
   result.acked_event_ids.push_back(event.event_id());
   if (Tombstoned(event)) {
@@ -271,7 +280,7 @@ Status IngestService::ProcessEvent(WriteTxn& txn, const v1::Event& event, Ingest
       return Status::Ok();
     }
   }
-  auto inserted = txn.InsertEvent(event, *profile);
+  auto inserted = txn.InsertEvent(event, payload, *profile);
   if (!inserted.ok()) return inserted.status();
   if (*inserted) {
     ++result.stored;

@@ -70,6 +70,9 @@ class IngestService {
 
   // REQUIRES: `batch` was validated (DecodeBatch). `done` runs once, after commit or failure.
   void Submit(v1::Batch batch, Callback done);
+  // As above, with each event's serialized bytes (SplitEventPayloads) so the writer stores them
+  // as they are; ignored unless there is one per event.
+  void Submit(v1::Batch batch, std::vector<std::string> payloads, Callback done);
   // Submit and wait.
   StatusOr<IngestResult> Ingest(v1::Batch batch);
   // POST /v1/identify: stores a server-made identify event linking the two ids; returns the
@@ -81,6 +84,7 @@ class IngestService {
   struct Pending {
     v1::Batch batch;
     Callback done;
+    std::vector<std::string> payloads;  // one per event, or empty
   };
   struct ProfileState {
     std::string user_id;
@@ -105,8 +109,8 @@ class IngestService {
   void HandToModel(ModelWork work);
   void RunGroup(std::vector<Pending>& group);
   Status LoadGraph();
-  Status ProcessEvent(WriteTxn& txn, const v1::Event& event, IngestResult& result,
-                      std::vector<ModelAction>& actions);
+  Status ProcessEvent(WriteTxn& txn, const v1::Event& event, const std::string* payload,
+                      IngestResult& result, std::vector<ModelAction>& actions);
   StatusOr<int64_t> ResolveProfile(WriteTxn& txn, const std::string& anonymous_id,
                                    const std::string& user_id);
   StatusOr<int64_t> NewProfile(WriteTxn& txn, const std::string& user_id);

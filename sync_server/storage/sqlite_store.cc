@@ -191,16 +191,20 @@ class SqliteWriteTxn final : public WriteTxn {
     if (!done_) (void)st_->rollback.Exec("rollback");
   }
 
-  StatusOr<bool> InsertEvent(const v1::Event& event, int64_t profile_id) override {
-    payload_.clear();
-    event.SerializeToString(&payload_);
+  StatusOr<bool> InsertEvent(const v1::Event& event, const std::string* payload,
+                             int64_t profile_id) override {
+    if (!payload) {
+      payload_.clear();
+      event.SerializeToString(&payload_);
+      payload = &payload_;
+    }
     Stmt& s = st_->insert_event;
-    // The hottest statement: bind without copies (event and payload_ outlive Exec).
+    // The hottest statement: bind without copies (event and payload outlive Exec).
     s.BindBlobStatic(1, event.event_id());
     s.BindInt(2, profile_id);
     s.BindTextStatic(3, event.type());
     s.BindInt(4, event.occurred_at_ms());
-    s.BindBlobStatic(5, payload_);
+    s.BindBlobStatic(5, *payload);
     Status status = s.Exec("insert event");
     if (!status.ok()) return status;
     return sqlite3_changes(sqlite3_db_handle(s.get())) > 0;

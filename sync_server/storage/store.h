@@ -60,8 +60,10 @@ struct IdentityGraphRows {
 class WriteTxn {
  public:
   virtual ~WriteTxn() = default;
-  // false when an event with this event_id is already stored.
-  virtual StatusOr<bool> InsertEvent(const v1::Event& event, int64_t profile_id) = 0;
+  // false when an event with this event_id is already stored. `payload`: the event's serialized
+  // bytes when the caller already has them (nullptr: the store serializes `event`).
+  virtual StatusOr<bool> InsertEvent(const v1::Event& event, const std::string* payload,
+                                     int64_t profile_id) = 0;
   // false when `order_id` was already claimed (by this or another event).
   virtual StatusOr<bool> ClaimOrder(const std::string& order_id, const std::string& event_id,
                                     int64_t profile_id) = 0;

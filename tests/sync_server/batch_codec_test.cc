@@ -163,3 +163,29 @@ TEST(BatchCodecTest, InAppMessageValidation) {
 
 }  // namespace
 }  // namespace vitrine::server
+
+namespace vitrine::server {
+namespace {
+
+TEST(BatchCodecTest, SplitEventPayloadsCutsEachEventFromTheBody) {
+  v1::Batch batch;
+  batch.set_sent_at_ms(1'767'000'000'000);
+  batch.mutable_context()->set_sdk_name("test");
+  *batch.add_events() = testing::ProductEvent(1, "product_viewed", "a", "p1");
+  *batch.add_events() = testing::OrderEvent(2, "a", "order-1", "p1");
+  *batch.add_events() = testing::MakeEvent(3, "page_viewed", "b");
+  const std::string body = batch.SerializeAsString();
+  const std::vector<std::string> payloads = SplitEventPayloads(body);
+  ASSERT_EQ(payloads.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    v1::Event parsed;
+    ASSERT_TRUE(parsed.ParseFromString(payloads[static_cast<size_t>(i)]));
+    EXPECT_EQ(parsed.SerializeAsString(), batch.events(i).SerializeAsString()) << i;
+  }
+  // A truncated body yields nothing (the caller then serializes each event itself).
+  EXPECT_TRUE(SplitEventPayloads(std::string_view(body).substr(0, body.size() - 3)).empty());
+  EXPECT_TRUE(SplitEventPayloads("\xff\xff\xff").empty());
+}
+
+}  // namespace
+}  // namespace vitrine::server
