@@ -3,6 +3,8 @@
 // the figures and the command.
 //
 //   build/release/bench/vitrine-bench [--json] [--quick] [--server-bin PATH]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,8 +12,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "bench/ingest_bench.h"
 #include "bench/recommend_bench.h"
@@ -72,8 +72,8 @@ std::pair<double, double> RunTrackBench(size_t events) {
       std::fprintf(stderr, "track failed: %s\n", s.ToString().c_str());
       break;
     }
-    ns.push_back(static_cast<double>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+    ns.push_back(
+        static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
   }
   client->reset();
   std::filesystem::remove_all(dir);
@@ -87,9 +87,12 @@ int main(int argc, char** argv) {
   bool quick = false;
   std::string server_bin;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--json")) json = true;
-    else if (!std::strcmp(argv[i], "--quick")) quick = true;
-    else if (!std::strcmp(argv[i], "--server-bin") && i + 1 < argc) server_bin = argv[++i];
+    if (!std::strcmp(argv[i], "--json"))
+      json = true;
+    else if (!std::strcmp(argv[i], "--quick"))
+      quick = true;
+    else if (!std::strcmp(argv[i], "--server-bin") && i + 1 < argc)
+      server_bin = argv[++i];
     else {
       std::fprintf(stderr, "usage: %s [--json] [--quick] [--server-bin PATH]\n", argv[0]);
       return 2;

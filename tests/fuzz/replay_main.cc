@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
     for (int e = 0; e < edits; ++e) {
       const uint64_t kind = rng() % 4;
       if (kind == 0 || input.empty()) {
-        input.insert(input.begin() + static_cast<std::ptrdiff_t>(input.empty() ? 0 : rng() % input.size()),
-                     static_cast<char>(rng()));
+        input.insert(
+            input.begin() + static_cast<std::ptrdiff_t>(input.empty() ? 0 : rng() % input.size()),
+            static_cast<char>(rng()));
       } else if (kind == 1) {
         input[rng() % input.size()] = static_cast<char>(rng());
       } else if (kind == 2) {

@@ -71,8 +71,7 @@ TEST(Faults, ThirtyPercentFaultsZeroLostZeroDuplicatedRetryAfterHonoured) {
 
   for (int step = 0; step < 20000; ++step) {
     scheduler.RunDue();
-    if (client->Stats().queued == 0 && step > 0 &&
-        server.StatsField("events") == kEvents) {
+    if (client->Stats().queued == 0 && step > 0 && server.StatsField("events") == kEvents) {
       break;
     }
     const int64_t next = scheduler.NextDueMs();
@@ -99,13 +98,13 @@ TEST(Faults, ThirtyPercentFaultsZeroLostZeroDuplicatedRetryAfterHonoured) {
       break;
     }
   }
-  for (Fault f : {Fault::kNone, Fault::kError500, Fault::kRateLimit429,
-                  Fault::kResetBeforeForward, Fault::kResetAfterForward, Fault::kHang}) {
+  for (Fault f : {Fault::kNone, Fault::kError500, Fault::kRateLimit429, Fault::kResetBeforeForward,
+                  Fault::kResetAfterForward, Fault::kHang}) {
     EXPECT_GT(kinds[f], 0) << "no " << testing::FaultName(f) << " was injected";
   }
   EXPECT_GT(checked_429, 0);
-  const double faulted = 1.0 - static_cast<double>(kinds[Fault::kNone]) /
-                                   static_cast<double>(log.size());
+  const double faulted =
+      1.0 - static_cast<double>(kinds[Fault::kNone]) / static_cast<double>(log.size());
   EXPECT_GT(faulted, 0.2);
 }
 

@@ -63,8 +63,8 @@ TEST(KillTest, EveryAcknowledgedTrackReachesTheServerExactlyOnce) {
   std::set<long long> promised;
   for (int trial = 0; trial < kTrials; ++trial) {
     const long long first = static_cast<long long>(trial) * 1'000'000;
-    Child child = Spawn({VITRINE_KILL_CHILD_BIN, "track", install_dir(trial), server.url(),
-                         std::to_string(first)});
+    Child child = Spawn(
+        {VITRINE_KILL_CHILD_BIN, "track", install_dir(trial), server.url(), std::to_string(first)});
     ASSERT_GT(child.pid, 0);
     const int kill_after = std::uniform_int_distribution<int>(1, 400)(rng);
     std::string pending;
@@ -93,16 +93,16 @@ TEST(KillTest, EveryAcknowledgedTrackReachesTheServerExactlyOnce) {
     close(child.out);
     int status = 0;
     waitpid(child.pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child ended on its own in trial " << trial
-                                     << " (exit " << WEXITSTATUS(status) << ")";
+    ASSERT_TRUE(WIFSIGNALED(status))
+        << "child ended on its own in trial " << trial << " (exit " << WEXITSTATUS(status) << ")";
     if (trial % 8 == 7) server.Restart();  // the server restarts sometimes too
   }
 
   std::map<long long, int> seen;
   const std::regex re("\"n\"\\s*:\\s*\"(-?[0-9]+)\"");
   for (int install = 0; install < kTrials / kTrialsPerInstall; ++install) {
-    Child drain = Spawn({VITRINE_KILL_CHILD_BIN, "drain", install_dir(install * kTrialsPerInstall),
-                         server.url()});
+    Child drain = Spawn(
+        {VITRINE_KILL_CHILD_BIN, "drain", install_dir(install * kTrialsPerInstall), server.url()});
     std::string anonymous_id;
     char buf[256];
     for (ssize_t got; (got = read(drain.out, buf, sizeof buf)) > 0;) {
@@ -113,8 +113,7 @@ TEST(KillTest, EveryAcknowledgedTrackReachesTheServerExactlyOnce) {
     waitpid(drain.pid, &status, 0);
     close(drain.out);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "drain failed";
-    HttpResponse profile =
-        server.Admin("GET", "/v1/admin/profiles?anonymous_id=" + anonymous_id);
+    HttpResponse profile = server.Admin("GET", "/v1/admin/profiles?anonymous_id=" + anonymous_id);
     ASSERT_EQ(profile.status, 200) << profile.body;
     const long long profile_id = ServerProcess::JsonInt(profile.body, "profile_id");
     ASSERT_GT(profile_id, 0) << profile.body;

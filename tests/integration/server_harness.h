@@ -99,18 +99,9 @@ class ServerProcess {
     if (port_ == 0) port_ = FreePort();
     const std::string ready = dir_ + "/server.ready";
     std::filesystem::remove(ready);
-    std::vector<std::string> args = {bin,
-                                     "serve",
-                                     "--listen",
-                                     url(),
-                                     "--db",
-                                     dir_ + "/server.db",
-                                     "--write-key",
-                                     kWriteKey,
-                                     "--admin-key",
-                                     kAdminKey,
-                                     "--ready-file",
-                                     ready};
+    std::vector<std::string> args = {
+        bin,           "serve",   "--listen",    url(),     "--db",         dir_ + "/server.db",
+        "--write-key", kWriteKey, "--admin-key", kAdminKey, "--ready-file", ready};
     for (auto& a : extra_args) args.push_back(a);
     const std::string log = dir_ + "/server.log";
     pid_ = fork();

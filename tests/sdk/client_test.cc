@@ -339,7 +339,7 @@ TEST_F(ClientTest, DeletionPurgesLocalStateAndReachesServer) {
 TEST_F(ClientTest, RecommendReactsToSessionAndExcludesCartBoughtOutOfStockOffline) {
   auto client = Open();
   ASSERT_TRUE(client);
-  Advance(100);  // first snapshot
+  Advance(100);         // first snapshot
   server_.down = true;  // everything below is served locally
 
   auto before = client->Recommend("home", {}, 5);
@@ -471,8 +471,7 @@ TEST_F(ClientTest, DiskFullIsAnErrorValueNotACrash) {
       failure = client->ProductViewed(p);
     }
     if (failure.ok()) _exit(11);
-    if (failure.code() != StatusCode::kStorageFull &&
-        failure.code() != StatusCode::kStorageError) {
+    if (failure.code() != StatusCode::kStorageFull && failure.code() != StatusCode::kStorageError) {
       _exit(12);
     }
     client.reset();

@@ -13,7 +13,8 @@ bool Run(const std::string& dir, const std::string& cmd) {
 std::string MakeCa(const std::string& dir, const std::string& name) {
   const std::string cmd =
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-      "-keyout " + dir + "/" + name + ".key -out " + dir + "/" + name + ".pem -subj /CN=" + name;
+      "-keyout " +
+      dir + "/" + name + ".key -out " + dir + "/" + name + ".pem -subj /CN=" + name;
   return Run(dir, cmd) ? "" : cmd;
 }
 
@@ -27,9 +28,10 @@ std::string MakeTestCertificates(const std::string& dir) {
   }
   std::ofstream(dir + "/ext.cnf")
       << "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n";
-  const std::string csr = "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-                          "-keyout " + dir + "/server.key -out " + dir +
-                          "/server.csr -subj /CN=localhost";
+  const std::string csr =
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+      "-keyout " +
+      dir + "/server.key -out " + dir + "/server.csr -subj /CN=localhost";
   if (!Run(dir, csr)) return csr;
   const std::string sign = "openssl x509 -req -in " + dir + "/server.csr -CA " + dir +
                            "/ca.pem -CAkey " + dir + "/ca.key -CAcreateserial -days 2 -extfile " +

@@ -32,24 +32,24 @@ struct Options {
   // Required: the storefront's public write key (can write events and read its own snapshot).
   std::string write_key;
 
-  int64_t session_timeout_ms = 30 * 60 * 1000;   // inactivity that starts a new session
-  size_t max_batch_events = 500;                 // per POST /v1/batch
-  size_t max_batch_bytes = 512 * 1024;           // uncompressed protobuf bytes per batch
-  int64_t flush_interval_ms = 10'000;            // background send cadence when online
-  int64_t persist_interval_ms = 50;              // journal -> SQLite cadence
-  size_t journal_bytes = 4 * 1024 * 1024;        // per journal segment (two segments)
-  size_t max_queue_bytes = 16 * 1024 * 1024;     // SQLite queue bound; see eviction order below
+  int64_t session_timeout_ms = 30 * 60 * 1000;  // inactivity that starts a new session
+  size_t max_batch_events = 500;                // per POST /v1/batch
+  size_t max_batch_bytes = 512 * 1024;          // uncompressed protobuf bytes per batch
+  int64_t flush_interval_ms = 10'000;           // background send cadence when online
+  int64_t persist_interval_ms = 50;             // journal -> SQLite cadence
+  size_t journal_bytes = 4 * 1024 * 1024;       // per journal segment (two segments)
+  size_t max_queue_bytes = 16 * 1024 * 1024;    // SQLite queue bound; see eviction order below
   int64_t max_event_age_ms = 30LL * 24 * 3600 * 1000;  // older events are dropped unsent
   // Backoff after a failed send: min(max, initial * 2^attempt) with full jitter; a server's
   // Retry-After wins when it is longer.
   int64_t backoff_initial_ms = 1000;
   int64_t backoff_max_ms = 5 * 60 * 1000;
   int64_t request_timeout_ms = 10'000;
-  bool compress = true;                          // gzip request bodies
+  bool compress = true;                              // gzip request bodies
   int64_t default_snapshot_ttl_ms = 15 * 60 * 1000;  // when the server sets none
-  std::string ca_file;                           // extra trusted CA (PEM) for HTTPS, optional
+  std::string ca_file;                               // extra trusted CA (PEM) for HTTPS, optional
   std::string app_version;
-  uint64_t random_seed = 0;                      // 0 = seed from the OS (tests fix it)
+  uint64_t random_seed = 0;  // 0 = seed from the OS (tests fix it)
 
   // Injected platform parts; null = this platform's default. Not owned; must outlive the Client.
   Clock* clock = nullptr;
@@ -76,8 +76,8 @@ struct Recommendation {
 
 // What the host passes to Recommend: where the list is shown and what it is about.
 struct RecommendContext {
-  std::string product_id;   // "similar to this" (product page), optional
-  std::string category;     // restrict to a category prefix, optional
+  std::string product_id;  // "similar to this" (product page), optional
+  std::string category;    // restrict to a category prefix, optional
 };
 
 struct InAppMessageView {
@@ -93,14 +93,14 @@ struct InAppMessageView {
 };
 
 struct ClientStats {
-  uint64_t tracked = 0;           // Track calls that returned OK since start
-  uint64_t queued = 0;            // events persisted and not yet acked
-  uint64_t acked = 0;             // acked since start
-  uint64_t evicted = 0;           // dropped by the queue bounds since start
-  uint64_t rejected = 0;          // refused permanently by the server (kept in dead_letter)
+  uint64_t tracked = 0;   // Track calls that returned OK since start
+  uint64_t queued = 0;    // events persisted and not yet acked
+  uint64_t acked = 0;     // acked since start
+  uint64_t evicted = 0;   // dropped by the queue bounds since start
+  uint64_t rejected = 0;  // refused permanently by the server (kept in dead_letter)
   uint64_t send_attempts = 0;
   uint64_t send_failures = 0;
-  int64_t next_send_at_ms = 0;    // when the next send attempt is due (0 = none scheduled)
+  int64_t next_send_at_ms = 0;      // when the next send attempt is due (0 = none scheduled)
   int64_t last_retry_after_ms = 0;  // the last Retry-After the server asked for
   std::string last_error;
   std::string anonymous_id;

@@ -19,11 +19,11 @@ struct Product {
   std::string product_id;
   std::string variant_id;
   std::string sku;
-  double price = 0;        // unit price in currency units (12.34); carried as integer micros
-  std::string currency;    // "EUR"
+  double price = 0;      // unit price in currency units (12.34); carried as integer micros
+  std::string currency;  // "EUR"
   std::string name;
   std::string brand;
-  std::string category;    // "Skin Care/Face/Serums"
+  std::string category;  // "Skin Care/Face/Serums"
   int32_t quantity = 1;
   int32_t position = 0;
   std::string list_id;

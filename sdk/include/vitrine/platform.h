@@ -42,7 +42,7 @@ struct HttpRequest {
   std::string method = "GET";  // "GET" or "POST"
   std::string url;             // absolute, http:// or https://
   std::map<std::string, std::string> headers;
-  std::string body;            // bytes, already encoded (and compressed) by the core
+  std::string body;  // bytes, already encoded (and compressed) by the core
   int64_t timeout_ms = 10000;
 };
 

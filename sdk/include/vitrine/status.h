@@ -14,17 +14,17 @@ namespace vitrine {
 // Stable codes; the C ABI exposes the same numbers (vitrine.h, vt_status_code).
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument = 1,    // the caller's input is wrong; retrying will not help
-  kUnknownEvent = 2,       // event type not in the vocabulary
-  kConsentDenied = 3,      // capture is off because the user opted out
-  kStorageFull = 4,        // disk full or queue bound reached and nothing evictable
-  kStorageBusy = 5,        // database locked by someone else
-  kStorageError = 6,       // any other storage failure
-  kUnavailable = 7,        // network down, server 5xx, timeout
-  kRateLimited = 8,        // server asked to slow down (429 / Retry-After)
-  kRejected = 9,           // server refused the request permanently (4xx)
+  kInvalidArgument = 1,  // the caller's input is wrong; retrying will not help
+  kUnknownEvent = 2,     // event type not in the vocabulary
+  kConsentDenied = 3,    // capture is off because the user opted out
+  kStorageFull = 4,      // disk full or queue bound reached and nothing evictable
+  kStorageBusy = 5,      // database locked by someone else
+  kStorageError = 6,     // any other storage failure
+  kUnavailable = 7,      // network down, server 5xx, timeout
+  kRateLimited = 8,      // server asked to slow down (429 / Retry-After)
+  kRejected = 9,         // server refused the request permanently (4xx)
   kNotFound = 10,
-  kShutdown = 11,          // the client was closed
+  kShutdown = 11,  // the client was closed
   kInternal = 12,
 };
 
@@ -50,8 +50,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
-  StatusOr(Status status) : v_(std::move(status)) {}     // NOLINT; REQUIRES: !status.ok()
+  StatusOr(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  StatusOr(Status status) : v_(std::move(status)) {}  // NOLINT; REQUIRES: !status.ok()
   bool ok() const { return std::holds_alternative<T>(v_); }
   Status status() const { return ok() ? Status() : std::get<Status>(v_); }
   // REQUIRES: ok()

@@ -1,8 +1,8 @@
+#include <google/protobuf/arena.h>
+
 #include <chrono>
 #include <filesystem>
 #include <future>
-
-#include <google/protobuf/arena.h>
 
 #include "sdk/src/core/client_impl.h"
 #include "sdk/src/core/event_builder.h"
@@ -136,8 +136,8 @@ Status Client::Impl::Init() {
   consent_granted_ = get(kConsentKey).value_or("granted") != "denied";
   session_index_ = static_cast<uint64_t>(ParseInt(get(kSessionIndexKey), 0));
   last_activity_ms_ = std::max(ParseInt(get(kLastActivityKey), 0), stats->max_occurred_at_ms);
-  next_seq_ = std::max<uint64_t>(static_cast<uint64_t>(ParseInt(get(kNextSeqKey), 1)),
-                                 stats->max_seq + 1);
+  next_seq_ =
+      std::max<uint64_t>(static_cast<uint64_t>(ParseInt(get(kNextSeqKey), 1)), stats->max_seq + 1);
   if (auto blob = get(kRecommenderKey)) (void)recommender_.RestoreDurableState(*blob);
   if (auto blob = get(kMessagesKey)) (void)messages_->RestoreState(*blob);
   if (auto snapshot = get(kSnapshotKey)) {
@@ -147,7 +147,8 @@ Status Client::Impl::Init() {
 
   internal::SyncConfig config;
   config.server_url = options_.server_url;
-  while (!config.server_url.empty() && config.server_url.back() == '/') config.server_url.pop_back();
+  while (!config.server_url.empty() && config.server_url.back() == '/')
+    config.server_url.pop_back();
   config.write_key = options_.write_key;
   config.max_batch_events = options_.max_batch_events;
   config.max_batch_bytes = options_.max_batch_bytes;
@@ -440,9 +441,9 @@ Status Client::Impl::SendRound() {
   const int64_t now = clock_->NowMs();
   if (now < retry_after_until_ms_) {
     ScheduleSend(retry_after_until_ms_ - now);
-    return Status(StatusCode::kRateLimited, "the server asked to retry after " +
-                                                std::to_string(retry_after_until_ms_ - now) +
-                                                " ms");
+    return Status(
+        StatusCode::kRateLimited,
+        "the server asked to retry after " + std::to_string(retry_after_until_ms_ - now) + " ms");
   }
   if (Status persisted = PersistJournal(); !persisted.ok()) {
     ScheduleSend(send_backoff_.NextDelayMs(0));
@@ -468,8 +469,7 @@ Status Client::Impl::SendRound() {
       last_retry_after_ms_ = r.retry_after_ms;
       retry_after_until_ms_ = clock_->NowMs() + r.retry_after_ms;
       ScheduleSend(send_backoff_.NextDelayMs(r.retry_after_ms));
-      return r.status.ok() ? Status(StatusCode::kUnavailable, "send failed; will retry")
-                           : r.status;
+      return r.status.ok() ? Status(StatusCode::kUnavailable, "send failed; will retry") : r.status;
     }
     send_backoff_.Reset();
     if (r.outcome == internal::SendOutcome::kAcked) acked_ += r.acked;
@@ -657,13 +657,13 @@ StatusOr<std::unique_ptr<Client>> Client::Open(const Options& options) {
   }
 }
 
-#define VITRINE_GUARD(expr)                                  \
-  try {                                                      \
-    return expr;                                             \
-  } catch (const std::exception& e) {                        \
-    return Status(StatusCode::kInternal, e.what());          \
-  } catch (...) {                                            \
-    return Status(StatusCode::kInternal, "unknown error");   \
+#define VITRINE_GUARD(expr)                                \
+  try {                                                    \
+    return expr;                                           \
+  } catch (const std::exception& e) {                      \
+    return Status(StatusCode::kInternal, e.what());        \
+  } catch (...) {                                          \
+    return Status(StatusCode::kInternal, "unknown error"); \
   }
 
 Status Client::Track(const EventSpec& event) { VITRINE_GUARD(impl_->Track(event)); }
@@ -796,8 +796,7 @@ void Client::OnForeground() {
   }
 }
 StatusOr<std::vector<Recommendation>> Client::Recommend(const std::string& placement,
-                                                        const RecommendContext& context,
-                                                        size_t n) {
+                                                        const RecommendContext& context, size_t n) {
   VITRINE_GUARD(impl_->Recommend(placement, context, n));
 }
 void Client::SetMessageListener(std::function<void(const InAppMessageView&)> listener) {

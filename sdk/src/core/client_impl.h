@@ -99,7 +99,7 @@ class Client::Impl {
   std::vector<internal::QueuedEvent> sealed_pending_;
   bool sealed_outstanding_ = false;
   uint64_t tracked_at_last_state_save_ = 0;
-  int persist_ticks_ = 0;  // scheduler thread
+  int persist_ticks_ = 0;             // scheduler thread
   int64_t last_age_eviction_ms_ = 0;  // scheduler thread
 
   // Scheduling (scheduler thread, except the atomics).

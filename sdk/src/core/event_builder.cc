@@ -35,14 +35,17 @@ Status CheckId(std::string_view value, std::string_view field) {
 Status BuildProduct(const Product& p, size_t index, v1::ProductLine& out) {
   const std::string where = "products[" + std::to_string(index) + "].";
   if (p.product_id.empty()) return Invalid(where + "product_id is required");
-  if (p.variant_id.empty() && p.sku.empty()) return Invalid(where + "variant_id or sku is required");
+  if (p.variant_id.empty() && p.sku.empty())
+    return Invalid(where + "variant_id or sku is required");
   if (!IsCurrencyCode(p.currency)) {
     return Invalid(where + "currency must be an ISO 4217 code like \"EUR\", got \"" + p.currency +
                    "\"");
   }
   if (p.quantity < 0) return Invalid(where + "quantity must be >= 0");
-  for (auto [value, field] : {std::pair{&p.product_id, "product_id"}, {&p.variant_id, "variant_id"},
-                              {&p.sku, "sku"}, {&p.list_id, "list_id"}}) {
+  for (auto [value, field] : {std::pair{&p.product_id, "product_id"},
+                              {&p.variant_id, "variant_id"},
+                              {&p.sku, "sku"},
+                              {&p.list_id, "list_id"}}) {
     if (Status s = CheckId(*value, where + field); !s.ok()) return s;
   }
   int64_t price = 0;

@@ -35,8 +35,7 @@ class Recommender {
   void Clear();
 
   StatusOr<std::vector<Recommendation>> Recommend(std::string_view placement,
-                                                  const RecommendContext& context,
-                                                  size_t n) const;
+                                                  const RecommendContext& context, size_t n) const;
   // Catalog lookup for message product feeds; nullopt when unknown or out of stock.
   std::optional<Recommendation> InStockItem(std::string_view product_id) const;
   std::vector<std::string> SegmentIds() const;

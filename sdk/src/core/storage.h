@@ -27,15 +27,15 @@ enum class EventPriority : int32_t {
   kBrowsing = 1,
   kProductInterest = 2,
   kCartIntent = 3,
-  kNeverEvict = 4,   // orders, identify, consent, deletion requests
+  kNeverEvict = 4,  // orders, identify, consent, deletion requests
 };
 
 struct QueuedEvent {
-  std::string event_id;      // 16 raw bytes; primary key (re-inserting the same id is a no-op)
+  std::string event_id;  // 16 raw bytes; primary key (re-inserting the same id is a no-op)
   uint64_t seq = 0;
   int64_t occurred_at_ms = 0;
   EventPriority priority = EventPriority::kBrowsing;
-  std::string payload;       // serialized vitrine.v1.Event
+  std::string payload;  // serialized vitrine.v1.Event
 };
 
 class Journal {

@@ -16,7 +16,7 @@
 namespace vitrine::internal {
 
 struct SyncConfig {
-  std::string server_url;   // without trailing slash
+  std::string server_url;  // without trailing slash
   std::string write_key;
   size_t max_batch_events = 500;
   size_t max_batch_bytes = 512 * 1024;
@@ -27,10 +27,10 @@ struct SyncConfig {
 };
 
 enum class SendOutcome {
-  kIdle,        // nothing queued
-  kAcked,       // server acked (some or all); more may be pending
-  kRetry,       // transient failure: back off (retry_after_ms set when the server asked)
-  kRejected,    // permanent 4xx: the batch was dead-lettered
+  kIdle,      // nothing queued
+  kAcked,     // server acked (some or all); more may be pending
+  kRetry,     // transient failure: back off (retry_after_ms set when the server asked)
+  kRejected,  // permanent 4xx: the batch was dead-lettered
 };
 
 struct SendResult {
@@ -45,7 +45,7 @@ struct SendResult {
 
 struct SnapshotResult {
   Status status;
-  bool not_modified = false;   // 304
+  bool not_modified = false;  // 304
   std::string etag;
   std::string snapshot_bytes;  // serialized vitrine.v1.Snapshot when 200
 };

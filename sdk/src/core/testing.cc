@@ -7,8 +7,8 @@ namespace vitrine::testing {
 void ManualScheduler::Schedule(std::function<void()> task, int64_t delay_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shutdown_) return;
-  entries_.push_back({clock_.NowMs() + std::max<int64_t>(0, delay_ms), next_order_++,
-                      std::move(task)});
+  entries_.push_back(
+      {clock_.NowMs() + std::max<int64_t>(0, delay_ms), next_order_++, std::move(task)});
 }
 
 void ManualScheduler::Shutdown() {

@@ -20,8 +20,8 @@ class ThreadScheduler : public Scheduler {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stop_) return;
-      entries_.push_back({clock_.NowMs() + std::max<int64_t>(0, delay_ms), next_order_++,
-                          std::move(task)});
+      entries_.push_back(
+          {clock_.NowMs() + std::max<int64_t>(0, delay_ms), next_order_++, std::move(task)});
     }
     cv_.notify_one();
   }
