@@ -61,6 +61,18 @@ std::map<std::string, RfmObservation> LoadPublishedRfm() {
   return out;
 }
 
+// Runs a fit and reports how long it took (stdout and the test XML).
+template <typename F>
+auto Timed(const char* name, F fit) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = fit();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%s fit took %.2f s\n", name, seconds);
+  ::testing::Test::RecordProperty(std::string(name) + "_fit_seconds", std::to_string(seconds));
+  return result;
+}
+
 class CdnowTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -84,17 +96,6 @@ class CdnowTest : public ::testing::Test {
         Timed("Pareto/NBD", [&] { return FitParetoNbd(rfm_); }));
     return *fit;
   }
-  template <typename F>
-  static auto Timed(const char* name, F fit) {
-    const auto start = std::chrono::steady_clock::now();
-    auto result = fit();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%s fit took %.2f s\n", name, seconds);
-    RecordProperty(std::string(name) + "_fit_seconds", std::to_string(seconds));
-    return result;
-  }
-
   std::vector<CustomerSummary> summaries_;
   std::vector<RfmObservation> rfm_;
 };
