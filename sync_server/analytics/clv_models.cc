@@ -7,7 +7,6 @@
 #include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/gamma.hpp>
-#include <boost/math/special_functions/hypergeometric_pFq.hpp>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -20,8 +19,7 @@ namespace {
 
 namespace bmp = boost::math::policies;
 // Report every numerical failure as NaN (and errno) instead of throwing: the optimiser treats a
-// NaN likelihood as "worse than anything" and steps back. The series cap keeps a 2F1 near z = 1
-// (extreme trial parameters) from spinning for a million terms.
+// NaN likelihood as "worse than anything" and steps back.
 using Policy =
     bmp::policy<bmp::domain_error<bmp::errno_on_error>, bmp::pole_error<bmp::errno_on_error>,
                 bmp::overflow_error<bmp::errno_on_error>,
@@ -35,11 +33,7 @@ double LogGamma(double v) { return boost::math::lgamma(v, Policy()); }
 
 double LogBeta(double a, double b) { return LogGamma(a) + LogGamma(b) - LogGamma(a + b); }
 
-// Gauss hypergeometric 2F1(a, b; c; z) for 0 <= z < 1.
-double Hyp2F1(double a, double b, double c, double z) {
-  if (z == 0) return 1.0;
-  return boost::math::hypergeometric_pFq({a, b}, {c}, z, static_cast<double*>(nullptr), Policy());
-}
+double Hyp2F1(double a, double b, double c, double z) { return internal::Hyp2F1(a, b, c, z); }
 
 // log(exp(u) + exp(v)) without overflow; either may be -inf.
 double LogAddExp(double u, double v) {
@@ -157,28 +151,6 @@ double ParetoLogA0(const ParetoNbdParams& p, const RfmObservation& o) {
 }
 
 }  // namespace
-
-namespace internal {
-
-double LogHyp2F1Boost(double a, double b, double c, double z) {
-  return std::log(Hyp2F1(a, b, c, z));
-}
-
-double LogHyp2F1NextToA(double a, double b, double z) {
-  if (!(a > 0) || !(b > 0) || !(z >= 0) || !(z < 1)) return kNaN;
-  if (z == 0) return 0;
-  const double lead = a + 1 - b;  // first Pochhammer argument after Euler's transformation
-  if (z > 0.9 || !(lead > 0)) return LogHyp2F1Boost(a, b, a + 1, z);
-  double sum = 1, term = 1;
-  const double tail_factor = z / (1 - z);
-  for (int n = 0; n < 1000 && term * tail_factor > 1e-17 * sum; ++n) {
-    term *= (lead + n) / (a + 1 + n) * z;
-    sum += term;
-  }
-  return (1 - b) * std::log1p(-z) + std::log(sum);
-}
-
-}  // namespace internal
 
 // ---------------------------------------------------------------- BG/NBD
 

@@ -16,6 +16,9 @@
 
 namespace vitrine::server::analytics::internal {
 
+// 2F1(a, b; c; z) through Boost's pFq; NaN where Boost reports an error or z is outside [0, 1).
+double Hyp2F1(double a, double b, double c, double z);
+
 // log 2F1(a, b; c; z) through Boost's pFq; NaN where Boost reports an error. REQUIRES: 0 <= z < 1.
 double LogHyp2F1Boost(double a, double b, double c, double z);
 
