@@ -125,6 +125,14 @@ int main(int argc, char** argv) {
     rows.push_back({"ingest_p99_ms_c64", c64.p99_ms, "ms", ""});
     rows.push_back({"ingest_events_per_s_c256", c256.events_per_s, "events/s", ""});
     rows.push_back({"ingest_p99_ms_c256", c256.p99_ms, "ms", ""});
+    // Context on a shared machine: how much CPU the server actually got, and its cost per event.
+    for (const auto* r : {&c64, &c256}) {
+      const std::string suffix = r == &c64 ? "_c64" : "_c256";
+      rows.push_back({"ingest_server_cores" + suffix, r->server_cores, "cores", ""});
+      rows.push_back({"ingest_server_us_per_event" + suffix,
+                      r->events_per_s > 0 ? r->server_cores * 1e6 / r->events_per_s : 0, "us",
+                      ""});
+    }
   } else {
     std::fprintf(stderr, "ingest: skipped, no server binary at %s (--server-bin)\n",
                  server_bin.c_str());
