@@ -28,7 +28,11 @@
 #include <string>
 #include <vector>
 
+// The javac-generated declarations check every signature here against Vitrine.java. The NDK
+// build (no javac -h step) compiles without them; JNIEXPORT alone exports the functions.
+#ifndef VITRINE_JNI_NO_GENERATED_HEADER
 #include "dev_vitrine_Vitrine.h"
+#endif
 #include "vitrine.h"
 
 namespace {
