@@ -178,8 +178,22 @@ bool ThrowIfError(JNIEnv* env, vt_status status, char* message) {
   return true;
 }
 
+// One product's 10 strings from `s` starting at `base`, in Product.flattenStrings' order.
+void ReadProductStrings(Strings* strings, jobjectArray s, jsize base, vt_product* p) {
+  p->product_id = strings->At(s, base);
+  p->variant_id = strings->At(s, base + 1);
+  p->sku = strings->At(s, base + 2);
+  p->currency = strings->At(s, base + 3);
+  p->name = strings->At(s, base + 4);
+  p->brand = strings->At(s, base + 5);
+  p->category = strings->At(s, base + 6);
+  p->list_id = strings->At(s, base + 7);
+  p->url = strings->At(s, base + 8);
+  p->image_url = strings->At(s, base + 9);
+}
+
 // Products from the parallel arrays Vitrine.Packed builds: 10 strings, a price and
-// {quantity, position} per product. The order matches Product.flattenStrings.
+// {quantity, position} per product.
 std::vector<vt_product> ReadProducts(JNIEnv* env, Strings* strings, jobjectArray s,
                                      jdoubleArray prices, jintArray ints) {
   const jsize n = Length(env, prices);
@@ -191,17 +205,7 @@ std::vector<vt_product> ReadProducts(JNIEnv* env, Strings* strings, jobjectArray
   env->GetIntArrayRegion(ints, 0, n * 2, qp.data());
   for (jsize i = 0; i < n; ++i) {
     vt_product& p = out[static_cast<size_t>(i)];
-    const jsize b = i * 10;
-    p.product_id = strings->At(s, b);
-    p.variant_id = strings->At(s, b + 1);
-    p.sku = strings->At(s, b + 2);
-    p.currency = strings->At(s, b + 3);
-    p.name = strings->At(s, b + 4);
-    p.brand = strings->At(s, b + 5);
-    p.category = strings->At(s, b + 6);
-    p.list_id = strings->At(s, b + 7);
-    p.url = strings->At(s, b + 8);
-    p.image_url = strings->At(s, b + 9);
+    ReadProductStrings(strings, s, i * 10, &p);
     p.price = price[static_cast<size_t>(i)];
     p.quantity = qp[static_cast<size_t>(i) * 2];
     p.position = qp[static_cast<size_t>(i) * 2 + 1];
@@ -523,27 +527,23 @@ JNIEXPORT void JNICALL Java_dev_vitrine_Vitrine_nativeProductEvent(JNIEnv* env, 
                                                                    jdouble price, jint quantity,
                                                                    jint position) {
   Strings s(env);
-  jdoubleArray prices = env->NewDoubleArray(1);
-  jintArray ints = env->NewIntArray(2);
-  if (prices == nullptr || ints == nullptr) return;
-  const jint qp[2] = {quantity, position};
-  env->SetDoubleArrayRegion(prices, 0, 1, &price);
-  env->SetIntArrayRegion(ints, 0, 2, qp);
-  std::vector<vt_product> p = ReadProducts(env, &s, strings, prices, ints);
-  env->DeleteLocalRef(prices);
-  env->DeleteLocalRef(ints);
+  vt_product product{};
+  ReadProductStrings(&s, strings, 0, &product);
+  product.price = price;
+  product.quantity = quantity;
+  product.position = position;
   vt_client* c = FromHandle(handle)->client;
   char* error = nullptr;
   vt_status st = VT_INVALID_ARGUMENT;
   switch (kind) {
     case 0:
-      st = vt_product_viewed(c, p.data(), &error);
+      st = vt_product_viewed(c, &product, &error);
       break;
     case 1:
-      st = vt_product_added_to_cart(c, p.data(), &error);
+      st = vt_product_added_to_cart(c, &product, &error);
       break;
     case 2:
-      st = vt_product_removed_from_cart(c, p.data(), &error);
+      st = vt_product_removed_from_cart(c, &product, &error);
       break;
     default:
       break;
