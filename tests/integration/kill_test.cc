@@ -99,7 +99,6 @@ TEST(KillTest, EveryAcknowledgedTrackReachesTheServerExactlyOnce) {
   }
 
   std::map<long long, int> seen;
-  const std::regex re("\"n\"\\s*:\\s*\"(-?[0-9]+)\"");
   for (int install = 0; install < kTrials / kTrialsPerInstall; ++install) {
     Child drain = Spawn(
         {VITRINE_KILL_CHILD_BIN, "drain", install_dir(install * kTrialsPerInstall), server.url()});
@@ -120,12 +119,9 @@ TEST(KillTest, EveryAcknowledgedTrackReachesTheServerExactlyOnce) {
     HttpResponse events = server.Admin(
         "GET", "/v1/admin/events?limit=10000&profile_id=" + std::to_string(profile_id));
     ASSERT_EQ(events.status, 200) << events.body.substr(0, 500);
-    size_t listed = 0;
-    for (auto it = std::sregex_iterator(events.body.begin(), events.body.end(), re);
-         it != std::sregex_iterator(); ++it) {
-      ++seen[std::stoll((*it)[1])];
-      ++listed;
-    }
+    const std::vector<long long> numbers = ServerProcess::JsonInts(events.body, "n");
+    for (long long n : numbers) ++seen[n];
+    const size_t listed = numbers.size();
     ASSERT_LT(listed, 10000u) << "the admin listing is capped at 10,000 events per profile";
   }
 

@@ -24,13 +24,7 @@
 #include "tests/support/test_certs.h"
 #include "vitrine/platform.h"
 
-// cpprestsdk keeps idle pooled connections, with their OpenSSL state, alive on its process-wide
-// io_service until an idle timer fires after the last request; LeakSanitizer reports them at
-// exit. They belong to the library (the frames below libcrypto are not even unwindable), not to
-// Vitrine code, so they are suppressed for this test binary.
-extern "C" __attribute__((visibility("default"), used)) const char* __lsan_default_suppressions() {
-  return "leak:libcpprest.so\nleak:libcrypto.so\nleak:libssl.so\n";
-}
+// LeakSanitizer: cpprestsdk's pooled connections are suppressed in tests/lsan.supp.
 
 namespace vitrine {
 namespace {
