@@ -130,8 +130,7 @@ int main(int argc, char** argv) {
       const std::string suffix = r == &c64 ? "_c64" : "_c256";
       rows.push_back({"ingest_server_cores" + suffix, r->server_cores, "cores", ""});
       rows.push_back({"ingest_server_us_per_event" + suffix,
-                      r->events_per_s > 0 ? r->server_cores * 1e6 / r->events_per_s : 0, "us",
-                      ""});
+                      r->events_per_s > 0 ? r->server_cores * 1e6 / r->events_per_s : 0, "us", ""});
     }
   } else {
     std::fprintf(stderr, "ingest: skipped, no server binary at %s (--server-bin)\n",
