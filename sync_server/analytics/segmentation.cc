@@ -1,0 +1,532 @@
+#include "sync_server/analytics/segmentation.h"
+
+#include <lemon/network_simplex.h>
+#include <lemon/static_graph.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <numeric>
+#include <random>
+#include <string>
+#include <utility>
+
+namespace vitrine::server::analytics {
+namespace {
+
+using Graph = lemon::StaticDigraph;
+using Simplex = lemon::NetworkSimplex<Graph, int, long long>;
+
+// Integer costs: the largest candidate squared distance maps to this many units, so rounding
+// loses at most 1e-6 of the range; totals stay far below 2^63 even at millions of customers.
+constexpr double kCostUnits = 1e6;
+
+Status Invalid(std::string message) {
+  return Status(Status::Kind::kInvalid, "invalid_segmentation_input", std::move(message));
+}
+
+Status Infeasible(std::string message) {
+  return Status(Status::Kind::kInvalid, "segmentation_infeasible", std::move(message));
+}
+
+// A uniform double in [0, 1) from the generator's raw bits (std::uniform_real_distribution is
+// implementation-defined, which would make results differ between standard libraries).
+double Uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+// SplitMix64 finaliser: decorrelates seeds derived from (seed, stream).
+uint64_t MixSeed(uint64_t seed, uint64_t stream) {
+  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (stream + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+double SquaredDistance(const double* a, const double* b, int dim) {
+  double sum = 0;
+  for (int d = 0; d < dim; ++d) {
+    const double diff = a[d] - b[d];
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+size_t Index(int row, int dim) { return static_cast<size_t>(row) * static_cast<size_t>(dim); }
+
+long long ScaledCost(double d2, double scale) { return std::llround(d2 * scale); }
+
+// k-means++: the first centre uniformly, each next one with probability proportional to the
+// squared distance to the nearest centre chosen so far.
+std::vector<double> SeedCentroids(const FeatureMatrix& features, int k, std::mt19937_64& rng) {
+  const int n = features.rows();
+  const int dim = features.dim;
+  std::vector<double> centroids(Index(k, dim));
+  std::vector<double> nearest(static_cast<size_t>(n), 0);
+  auto copy_row = [&](int customer, int centre) {
+    std::copy_n(features.values.begin() + static_cast<std::ptrdiff_t>(Index(customer, dim)), dim,
+                centroids.begin() + static_cast<std::ptrdiff_t>(Index(centre, dim)));
+  };
+  int chosen = static_cast<int>(rng() % static_cast<uint64_t>(n));
+  copy_row(chosen, 0);
+  for (int i = 0; i < n; ++i) {
+    nearest[static_cast<size_t>(i)] =
+        SquaredDistance(&features.values[Index(i, dim)], &centroids[0], dim);
+  }
+  for (int c = 1; c < k; ++c) {
+    const double total = std::accumulate(nearest.begin(), nearest.end(), 0.0);
+    if (total > 0) {
+      double target = Uniform01(rng) * total;
+      chosen = n - 1;
+      for (int i = 0; i < n; ++i) {
+        target -= nearest[static_cast<size_t>(i)];
+        if (target < 0) {
+          chosen = i;
+          break;
+        }
+      }
+    } else {
+      // Every customer sits on a centre already (duplicates): any customer will do.
+      chosen = static_cast<int>(rng() % static_cast<uint64_t>(n));
+    }
+    copy_row(chosen, c);
+    const double* centre = &centroids[Index(c, dim)];
+    for (int i = 0; i < n; ++i) {
+      const double d2 = SquaredDistance(&features.values[Index(i, dim)], centre, dim);
+      double& best = nearest[static_cast<size_t>(i)];
+      best = std::min(best, d2);
+    }
+  }
+  return centroids;
+}
+
+struct Candidate {
+  int segment = 0;
+  double d2 = 0;
+};
+
+struct AssignResult {
+  std::vector<int> assignment;
+  int fallback_customers = 0;
+};
+
+// Dense transportation problem for the customers the main flow routed through the hub: each
+// goes to one segment, segment j takes exactly demand[j] of them, total distance minimal.
+StatusOr<std::vector<int>> AssignFallback(const FeatureMatrix& features,
+                                          const std::vector<double>& centroids,
+                                          const std::vector<int>& customers,
+                                          const std::vector<int>& demand) {
+  const int m = static_cast<int>(customers.size());
+  const int k = static_cast<int>(demand.size());
+  const int dim = features.dim;
+  std::vector<int> open;  // segments that take some fallback customers
+  for (int j = 0; j < k; ++j) {
+    if (demand[static_cast<size_t>(j)] > 0) open.push_back(j);
+  }
+  const int q = static_cast<int>(open.size());
+  std::vector<double> d2(static_cast<size_t>(m) * static_cast<size_t>(q));
+  double max_d2 = 0;
+  for (int i = 0; i < m; ++i) {
+    const double* x = &features.values[Index(customers[static_cast<size_t>(i)], dim)];
+    for (int s = 0; s < q; ++s) {
+      const double v =
+          SquaredDistance(x, &centroids[Index(open[static_cast<size_t>(s)], dim)], dim);
+      d2[Index(i, q) + static_cast<size_t>(s)] = v;
+      max_d2 = std::max(max_d2, v);
+    }
+  }
+  const double scale = max_d2 > 0 ? kCostUnits / max_d2 : 1.0;
+  std::vector<std::pair<int, int>> arcs;
+  arcs.reserve(d2.size());
+  for (int i = 0; i < m; ++i) {
+    for (int s = 0; s < q; ++s) arcs.emplace_back(i, m + s);
+  }
+  Graph graph;
+  graph.build(m + q, arcs.begin(), arcs.end());
+  Graph::ArcMap<long long> cost(graph);
+  for (size_t a = 0; a < arcs.size(); ++a)
+    cost[graph.arc(static_cast<int>(a))] = ScaledCost(d2[a], scale);
+  Graph::NodeMap<int> supply(graph, 0);
+  for (int i = 0; i < m; ++i) supply[graph.node(i)] = 1;
+  for (int s = 0; s < q; ++s) {
+    supply[graph.node(m + s)] = -demand[static_cast<size_t>(open[static_cast<size_t>(s)])];
+  }
+  Simplex simplex(graph);
+  simplex.costMap(cost).supplyMap(supply);
+  if (simplex.run() != Simplex::OPTIMAL) {
+    return Status(Status::Kind::kInternal, "segmentation_solver", "fallback assignment failed");
+  }
+  std::vector<int> result(static_cast<size_t>(m), -1);
+  for (size_t a = 0; a < arcs.size(); ++a) {
+    if (simplex.flow(graph.arc(static_cast<int>(a))) > 0) {
+      result[static_cast<size_t>(arcs[a].first)] = open[static_cast<size_t>(arcs[a].second - m)];
+    }
+  }
+  return result;
+}
+
+// The size-bounded assignment step (see the header for the network).
+StatusOr<AssignResult> Assign(const FeatureMatrix& features, const std::vector<double>& centroids,
+                              int k, const SegmentationOptions& options) {
+  const int n = features.rows();
+  const int dim = features.dim;
+  const int neighbours = std::min(options.neighbours, k);
+
+  // Each customer's nearest centroids. Ties (duplicate centroids) are broken by a per-customer
+  // rotation of segment ids, so identical customers do not all name the same few segments.
+  std::vector<Candidate> candidates(Index(n, neighbours));
+  std::vector<Candidate> row(static_cast<size_t>(k));
+  double max_d2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double* x = &features.values[Index(i, dim)];
+    for (int j = 0; j < k; ++j) {
+      row[static_cast<size_t>(j)] = {j, SquaredDistance(x, &centroids[Index(j, dim)], dim)};
+    }
+    auto rotated = [i, k](int j) { return (j - i % k + k) % k; };
+    std::partial_sort(row.begin(), row.begin() + neighbours, row.end(),
+                      [&](const Candidate& a, const Candidate& b) {
+                        if (a.d2 != b.d2) return a.d2 < b.d2;
+                        return rotated(a.segment) < rotated(b.segment);
+                      });
+    // StaticDigraph wants each node's arcs in target order.
+    std::sort(row.begin(), row.begin() + neighbours,
+              [](const Candidate& a, const Candidate& b) { return a.segment < b.segment; });
+    for (int c = 0; c < neighbours; ++c) {
+      candidates[Index(i, neighbours) + static_cast<size_t>(c)] = row[static_cast<size_t>(c)];
+      max_d2 = std::max(max_d2, row[static_cast<size_t>(c)].d2);
+    }
+  }
+  const double scale = max_d2 > 0 ? kCostUnits / max_d2 : 1.0;
+  // Above any nearest-centroid arc, so the hub is used only when the bounds need it.
+  const long long fallback_cost = 2 * static_cast<long long>(kCostUnits) + 1;
+
+  // Nodes: customers [0, n), segments [n, n + k), hub n + k, sink n + k + 1.
+  const int hub = n + k;
+  const int sink = n + k + 1;
+  const int per_customer = neighbours + 1;
+  std::vector<std::pair<int, int>> arcs;
+  arcs.reserve(Index(n, per_customer) + 2 * static_cast<size_t>(k));
+  for (int i = 0; i < n; ++i) {
+    for (int c = 0; c < neighbours; ++c) {
+      arcs.emplace_back(i, n + candidates[Index(i, neighbours) + static_cast<size_t>(c)].segment);
+    }
+    arcs.emplace_back(i, hub);
+  }
+  const size_t first_sink_arc = arcs.size();
+  for (int j = 0; j < k; ++j) arcs.emplace_back(n + j, sink);
+  const size_t first_hub_arc = arcs.size();
+  for (int j = 0; j < k; ++j) arcs.emplace_back(hub, n + j);
+
+  Graph graph;
+  graph.build(n + k + 2, arcs.begin(), arcs.end());
+  Graph::ArcMap<int> lower(graph, 0);
+  Graph::ArcMap<int> upper(graph, 1);
+  Graph::ArcMap<long long> cost(graph, 0);
+  for (int i = 0; i < n; ++i) {
+    const size_t base = Index(i, per_customer);
+    for (int c = 0; c < neighbours; ++c) {
+      cost[graph.arc(static_cast<int>(base) + c)] =
+          ScaledCost(candidates[Index(i, neighbours) + static_cast<size_t>(c)].d2, scale);
+    }
+    cost[graph.arc(static_cast<int>(base) + neighbours)] = fallback_cost;
+  }
+  for (int j = 0; j < k; ++j) {
+    const Graph::Arc to_sink = graph.arc(static_cast<int>(first_sink_arc) + j);
+    lower[to_sink] = options.min_size;
+    upper[to_sink] = options.max_size;
+    upper[graph.arc(static_cast<int>(first_hub_arc) + j)] = n;
+  }
+  Graph::NodeMap<int> supply(graph, 0);
+  for (int i = 0; i < n; ++i) supply[graph.node(i)] = 1;
+  supply[graph.node(sink)] = -n;
+
+  Simplex simplex(graph);
+  simplex.lowerMap(lower).upperMap(upper).costMap(cost).supplyMap(supply);
+  if (simplex.run() != Simplex::OPTIMAL) {
+    // Cannot happen when k * min_size <= n <= k * max_size (checked before): the hub makes
+    // every split of customers over segments reachable.
+    return Status(Status::Kind::kInternal, "segmentation_solver", "size-bounded flow infeasible");
+  }
+
+  AssignResult result;
+  result.assignment.assign(static_cast<size_t>(n), -1);
+  std::vector<int> fallback;
+  for (int i = 0; i < n; ++i) {
+    const size_t base = Index(i, per_customer);
+    for (int c = 0; c < neighbours; ++c) {
+      if (simplex.flow(graph.arc(static_cast<int>(base) + c)) > 0) {
+        result.assignment[static_cast<size_t>(i)] =
+            candidates[Index(i, neighbours) + static_cast<size_t>(c)].segment;
+        break;
+      }
+    }
+    if (result.assignment[static_cast<size_t>(i)] < 0) fallback.push_back(i);
+  }
+  result.fallback_customers = static_cast<int>(fallback.size());
+  if (!fallback.empty()) {
+    std::vector<int> demand(static_cast<size_t>(k));
+    for (int j = 0; j < k; ++j) {
+      demand[static_cast<size_t>(j)] = simplex.flow(graph.arc(static_cast<int>(first_hub_arc) + j));
+    }
+    auto placed = AssignFallback(features, centroids, fallback, demand);
+    if (!placed.ok()) return placed.status();
+    for (size_t f = 0; f < fallback.size(); ++f) {
+      result.assignment[static_cast<size_t>(fallback[f])] = (*placed)[f];
+    }
+  }
+  return result;
+}
+
+// Centroids become the means of their members; an empty segment (possible only with
+// min_size = 0) keeps its centroid.
+void UpdateCentroids(const FeatureMatrix& features, const std::vector<int>& assignment, int k,
+                     std::vector<double>& centroids, std::vector<int>& sizes) {
+  const int dim = features.dim;
+  std::vector<double> sums(Index(k, dim), 0.0);
+  sizes.assign(static_cast<size_t>(k), 0);
+  for (size_t i = 0; i < assignment.size(); ++i) {
+    const int j = assignment[i];
+    ++sizes[static_cast<size_t>(j)];
+    const double* x = &features.values[Index(static_cast<int>(i), dim)];
+    double* sum = &sums[Index(j, dim)];
+    for (int d = 0; d < dim; ++d) sum[d] += x[d];
+  }
+  for (int j = 0; j < k; ++j) {
+    const int size = sizes[static_cast<size_t>(j)];
+    if (size == 0) continue;
+    for (int d = 0; d < dim; ++d) {
+      centroids[Index(j, dim) + static_cast<size_t>(d)] =
+          sums[Index(j, dim) + static_cast<size_t>(d)] / size;
+    }
+  }
+}
+
+}  // namespace
+
+StatusOr<FeatureMatrix> BuildFeatures(std::span<const CustomerInput> customers,
+                                      const FeatureOptions& options) {
+  const size_t n = customers.size();
+  const size_t categories = n == 0 ? 0 : customers[0].category_shares.size();
+  constexpr int kScalars = 5;
+  const int dim = static_cast<int>(categories) + kScalars;
+  FeatureMatrix out;
+  out.dim = dim;
+  out.values.assign(n * static_cast<size_t>(dim), 0.0);
+  if (n == 0) return out;
+
+  const double weights[kScalars] = {options.aov_weight, options.ltv_weight, options.churn_weight,
+                                    options.frequency_weight, options.recency_weight};
+  for (size_t i = 0; i < n; ++i) {
+    const CustomerInput& c = customers[i];
+    if (c.category_shares.size() != categories) {
+      return Invalid("customer " + std::to_string(i) + " has " +
+                     std::to_string(c.category_shares.size()) + " category shares, expected " +
+                     std::to_string(categories));
+    }
+    const double scalars[kScalars] = {c.average_order_value, c.predicted_ltv, c.p_alive,
+                                      c.frequency, c.recency_weeks};
+    for (double v : scalars) {
+      if (!std::isfinite(v) || v < 0) {
+        return Invalid("customer " + std::to_string(i) + " has a negative or non-finite value");
+      }
+    }
+    if (c.p_alive > 1) return Invalid("customer " + std::to_string(i) + " has p_alive > 1");
+    double* row = &out.values[i * static_cast<size_t>(dim)];
+    for (size_t k = 0; k < categories; ++k) {
+      const double share = c.category_shares[k];
+      if (!std::isfinite(share) || share < 0) {
+        return Invalid("customer " + std::to_string(i) + " has a negative or non-finite share");
+      }
+      row[k] = share;
+    }
+    // Heavy-tailed money and counts on a log scale; churn = 1 - P(alive).
+    row[categories + 0] = std::log1p(c.average_order_value);
+    row[categories + 1] = std::log1p(c.predicted_ltv);
+    row[categories + 2] = 1.0 - c.p_alive;
+    row[categories + 3] = std::log1p(c.frequency);
+    row[categories + 4] = c.recency_weeks;
+  }
+
+  const double count = static_cast<double>(n);
+  std::vector<double> mean(static_cast<size_t>(dim), 0.0), var(static_cast<size_t>(dim), 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t d = 0; d < static_cast<size_t>(dim); ++d)
+      mean[d] += out.values[i * static_cast<size_t>(dim) + d];
+  }
+  for (double& m : mean) m /= count;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t d = 0; d < static_cast<size_t>(dim); ++d) {
+      const double diff = out.values[i * static_cast<size_t>(dim) + d] - mean[d];
+      var[d] += diff * diff;
+    }
+  }
+  for (double& v : var) v /= count;
+
+  // Scalars: z-score times weight (a constant column carries no information: 0).
+  // Category block: centred, one common factor so its total variance is category_weight.
+  double block_variance = 0;
+  for (size_t k = 0; k < categories; ++k) block_variance += var[k];
+  const double block_factor =
+      block_variance > 1e-24 ? std::sqrt(options.category_weight / block_variance) : 0.0;
+  std::vector<double> factor(static_cast<size_t>(dim), block_factor);
+  for (int s = 0; s < kScalars; ++s) {
+    const double sd = std::sqrt(var[categories + static_cast<size_t>(s)]);
+    factor[categories + static_cast<size_t>(s)] = sd > 1e-12 ? weights[s] / sd : 0.0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t d = 0; d < static_cast<size_t>(dim); ++d) {
+      double& v = out.values[i * static_cast<size_t>(dim) + d];
+      v = (v - mean[d]) * factor[d];
+    }
+  }
+  return out;
+}
+
+StatusOr<int> ChooseSegmentCount(int n, const SegmentationOptions& options) {
+  if (options.min_size < 0 || options.max_size < 1 || options.min_size > options.max_size) {
+    return Invalid("need 0 <= min_size <= max_size and max_size >= 1, got [" +
+                   std::to_string(options.min_size) + ", " + std::to_string(options.max_size) +
+                   "]");
+  }
+  if (n < 0) return Invalid("negative customer count");
+  if (n == 0) return 0;
+  const long long count = n;
+  const long long lo = (count + options.max_size - 1) / options.max_size;
+  const long long hi = options.min_size == 0 ? count : count / options.min_size;
+  if (lo > hi) {
+    return Infeasible(std::to_string(n) + " customers cannot form segments of " +
+                      std::to_string(options.min_size) + " to " + std::to_string(options.max_size));
+  }
+  if (options.segments > 0) {
+    if (options.segments < lo || options.segments > hi) {
+      return Infeasible(
+          std::to_string(options.segments) + " segments of " + std::to_string(options.min_size) +
+          " to " + std::to_string(options.max_size) + " cannot hold " + std::to_string(n) +
+          " customers (possible: " + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+    }
+    return options.segments;
+  }
+  if (options.segments < 0) return Invalid("negative segment count");
+  constexpr long long kMinSegmentsWhenPossible = 150;
+  const long long mid2 = options.min_size + options.max_size;  // twice the mid size
+  long long k = (2 * count + mid2 - 1) / mid2;
+  if (kMinSegmentsWhenPossible * options.min_size <= count) {
+    k = std::max(k, kMinSegmentsWhenPossible);
+  }
+  return static_cast<int>(std::clamp(k, lo, hi));
+}
+
+StatusOr<Segmentation> SegmentCustomers(const FeatureMatrix& features,
+                                        const SegmentationOptions& options) {
+  if (options.iterations < 1) return Invalid("iterations must be >= 1");
+  if (options.neighbours < 1) return Invalid("neighbours must be >= 1");
+  if (features.dim < 0 ||
+      (features.dim > 0 && features.values.size() % static_cast<size_t>(features.dim) != 0)) {
+    return Invalid("feature values are not a whole number of rows");
+  }
+  if (features.dim == 0 && !features.values.empty()) return Invalid("feature dim is 0");
+  for (double v : features.values) {
+    if (!std::isfinite(v)) return Invalid("non-finite feature value");
+  }
+  const int n = features.rows();
+  auto chosen = ChooseSegmentCount(n, options);
+  if (!chosen.ok()) return chosen.status();
+  const int k = *chosen;
+  Segmentation result;
+  result.segments = k;
+  if (n == 0) return result;
+
+  std::mt19937_64 rng(MixSeed(options.seed, 0));
+  result.centroids = SeedCentroids(features, k, rng);
+  for (int it = 0; it < options.iterations; ++it) {
+    auto assigned = Assign(features, result.centroids, k, options);
+    if (!assigned.ok()) return assigned.status();
+    result.fallback_customers = assigned->fallback_customers;
+    result.iterations_run = it + 1;
+    const bool stable = assigned->assignment == result.assignment;
+    result.assignment = std::move(assigned->assignment);
+    UpdateCentroids(features, result.assignment, k, result.centroids, result.sizes);
+    if (stable) break;
+  }
+  for (int i = 0; i < n; ++i) {
+    result.total_squared_distance += SquaredDistance(
+        &features.values[Index(i, features.dim)],
+        &result.centroids[Index(result.assignment[static_cast<size_t>(i)], features.dim)],
+        features.dim);
+  }
+  return result;
+}
+
+std::vector<SegmentDescription> DescribeSegments(std::span<const CustomerInput> customers,
+                                                 const Segmentation& segmentation,
+                                                 int top_categories) {
+  const int k = segmentation.segments;
+  const size_t categories = customers.empty() ? 0 : customers[0].category_shares.size();
+  std::vector<SegmentDescription> out(static_cast<size_t>(k));
+  std::vector<double> shares(static_cast<size_t>(k) * categories, 0.0);
+  std::vector<double> base(categories, 0.0);
+  for (size_t i = 0; i < customers.size() && i < segmentation.assignment.size(); ++i) {
+    const CustomerInput& c = customers[i];
+    const int j = segmentation.assignment[i];
+    SegmentDescription& s = out[static_cast<size_t>(j)];
+    ++s.size;
+    s.mean_aov += c.average_order_value;
+    s.mean_ltv += c.predicted_ltv;
+    s.mean_churn += 1.0 - c.p_alive;
+    s.mean_frequency += c.frequency;
+    s.mean_recency_weeks += c.recency_weeks;
+    for (size_t cat = 0; cat < categories && cat < c.category_shares.size(); ++cat) {
+      shares[static_cast<size_t>(j) * categories + cat] += c.category_shares[cat];
+      base[cat] += c.category_shares[cat];
+    }
+  }
+  if (!customers.empty()) {
+    for (double& b : base) b /= static_cast<double>(customers.size());
+  }
+  const size_t top = static_cast<size_t>(std::max(0, top_categories));
+  for (int j = 0; j < k; ++j) {
+    SegmentDescription& s = out[static_cast<size_t>(j)];
+    s.segment = j;
+    if (s.size == 0) continue;
+    const double size = s.size;
+    s.mean_aov /= size;
+    s.mean_ltv /= size;
+    s.mean_churn /= size;
+    s.mean_frequency /= size;
+    s.mean_recency_weeks /= size;
+    std::vector<CategoryShare> all;
+    all.reserve(categories);
+    for (size_t cat = 0; cat < categories; ++cat) {
+      const double share = shares[static_cast<size_t>(j) * categories + cat] / size;
+      all.push_back({static_cast<int>(cat), share, base[cat] > 0 ? share / base[cat] : 0.0});
+    }
+    std::stable_sort(all.begin(), all.end(), [](const CategoryShare& a, const CategoryShare& b) {
+      return a.share > b.share;
+    });
+    all.resize(std::min(top, all.size()));
+    s.top_categories = std::move(all);
+  }
+  return out;
+}
+
+std::vector<bool> AssignHoldout(const Segmentation& segmentation, double fraction, uint64_t seed) {
+  fraction = std::isfinite(fraction) ? std::clamp(fraction, 0.0, 1.0) : 0.0;
+  std::vector<std::vector<int>> members(static_cast<size_t>(segmentation.segments));
+  for (size_t i = 0; i < segmentation.assignment.size(); ++i) {
+    members[static_cast<size_t>(segmentation.assignment[i])].push_back(static_cast<int>(i));
+  }
+  std::vector<bool> holdout(segmentation.assignment.size(), false);
+  for (size_t j = 0; j < members.size(); ++j) {
+    std::vector<int>& list = members[j];
+    std::mt19937_64 rng(MixSeed(seed, j + 1));
+    // Fisher-Yates with raw bits (std::shuffle's use of the engine is implementation-defined).
+    for (size_t i = list.size(); i > 1; --i) {
+      const size_t pick = static_cast<size_t>(rng() % i);
+      std::swap(list[i - 1], list[pick]);
+    }
+    const size_t take =
+        static_cast<size_t>(std::llround(fraction * static_cast<double>(list.size())));
+    for (size_t i = 0; i < take; ++i) holdout[static_cast<size_t>(list[i])] = true;
+  }
+  return holdout;
+}
+
+}  // namespace vitrine::server::analytics
