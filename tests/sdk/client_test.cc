@@ -234,12 +234,22 @@ TEST_F(ClientTest, InvalidEventsReturnClearErrors) {
   empty_order.currency = "EUR";
   EXPECT_EQ(client->OrderCompleted(empty_order).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(client->Identify("", {}).code(), StatusCode::kInvalidArgument);
+  Product not_utf8 = P("x");
+  not_utf8.name = "Cr\xe8me";  // Latin-1, not UTF-8: would serialize but never parse again
+  s = client->ProductViewed(not_utf8);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("UTF-8"), std::string::npos) << s.ToString();
+  Product utf8 = P("x");
+  utf8.name =
+      "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+      "e \xf0\x9f\x8d\xae";  // UTF-8, with an emoji
+  EXPECT_TRUE(client->ProductViewed(utf8).ok());
   auto recs = client->Recommend("home", {}, 1000);
   EXPECT_FALSE(recs.ok());
 
-  // Nothing invalid was queued; one valid event is.
+  // Nothing invalid was queued; the two valid events are.
   EXPECT_TRUE(client->ProductViewed(P("ok")).ok());
-  EXPECT_EQ(client->Stats().tracked, 1u);
+  EXPECT_EQ(client->Stats().tracked, 2u);
 }
 
 TEST_F(ClientTest, EventsAreStampedAndSynced) {

@@ -23,6 +23,51 @@ bool IsCurrencyCode(std::string_view c) {
   return true;
 }
 
+// Protobuf string fields must be UTF-8: an event with other bytes would serialize but never
+// parse again (the server and the SDK's own sync would refuse it), so it is refused here.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+Status CheckUtf8(std::string_view value, std::string_view field) {
+  if (IsValidUtf8(value)) return Status::Ok();
+  return Status(StatusCode::kInvalidArgument, std::string(field) + " is not valid UTF-8");
+}
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -48,6 +93,17 @@ Status BuildProduct(const Product& p, size_t index, v1::ProductLine& out) {
                               {&p.list_id, "list_id"}}) {
     if (Status s = CheckId(*value, where + field); !s.ok()) return s;
   }
+  for (auto [value, field] : {std::pair{&p.product_id, "product_id"},
+                              {&p.variant_id, "variant_id"},
+                              {&p.sku, "sku"},
+                              {&p.name, "name"},
+                              {&p.brand, "brand"},
+                              {&p.category, "category"},
+                              {&p.list_id, "list_id"},
+                              {&p.url, "url"},
+                              {&p.image_url, "image_url"}}) {
+    if (Status s = CheckUtf8(*value, where + field); !s.ok()) return s;
+  }
   int64_t price = 0;
   if (Status s = ToMicros(p.price, where + "price", price); !s.ok()) return s;
   out.set_product_id(p.product_id);
@@ -69,6 +125,9 @@ Status BuildProduct(const Product& p, size_t index, v1::ProductLine& out) {
 Status CheckMap(const std::map<std::string, std::string>& m, std::string_view field) {
   if (m.size() > kMaxProperties) return Invalid(std::string(field) + " has more than 32 entries");
   for (const auto& [k, v] : m) {
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
+      return Invalid(std::string(field) + " keys and values must be valid UTF-8");
+    }
     if (k.empty() || k.size() > kMaxKeyBytes) {
       return Invalid(std::string(field) + " keys must be 1..64 bytes");
     }
@@ -188,6 +247,22 @@ Status BuildEvent(const EventSpec& spec, v1::Event& out) {
   }
   if (type == "page_viewed" && spec.page_url.size() > 4096) {
     return Invalid("page_url is longer than 4096 bytes");
+  }
+  for (auto [value, field] : {std::pair{&spec.query, "query"},
+                              {&spec.list_id, "list_id"},
+                              {&spec.list_name, "list_name"},
+                              {&spec.page_url, "page_url"},
+                              {&spec.referrer, "referrer"},
+                              {&spec.message_id, "message_id"},
+                              {&spec.placement, "placement"},
+                              {&spec.promotion_id, "promotion_id"}}) {
+    if (Status s = CheckUtf8(*value, field); !s.ok()) return s;
+  }
+  if (spec.order) {
+    for (auto [value, field] : {std::pair{&spec.order->order_id, "order.order_id"},
+                                {&spec.order->coupon, "order.coupon"}}) {
+      if (Status s = CheckUtf8(*value, field); !s.ok()) return s;
+    }
   }
   out.set_query(spec.query);
   out.set_list_id(spec.list_id);
