@@ -1,6 +1,7 @@
 #include "platform_adapters/shopify/records.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "platform_adapters/shopify/json.h"
@@ -111,6 +112,42 @@ std::string ShopifyId::Key(std::string_view kind) const {
   return {};
 }
 
+std::optional<int64_t> DecimalToMicros(std::string_view text) {
+  bool negative = false;
+  if (!text.empty() && text.front() == '-') {
+    negative = true;
+    text.remove_prefix(1);
+  }
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  if (whole.empty() || (dot != std::string_view::npos && frac.empty())) return std::nullopt;
+  constexpr int64_t kMax = INT64_MAX;
+  int64_t value = 0;
+  for (const char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const int digit = c - '0';
+    if (value > (kMax - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  if (value > kMax / 1000000) return std::nullopt;
+  value *= 1000000;
+  int64_t scale = 100000;
+  for (size_t i = 0; i < frac.size(); ++i) {
+    const char c = frac[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    if (i >= 6) {
+      if (c != '0') return std::nullopt;  // sub-micro precision would be lost
+      continue;
+    }
+    const int64_t add = scale * (c - '0');
+    if (value > kMax - add) return std::nullopt;
+    value += add;
+    scale /= 10;
+  }
+  return negative ? -value : value;
+}
+
 std::optional<uint64_t> NumericIdFromGid(std::string_view gid) {
   constexpr std::string_view kPrefix = "gid://shopify/";
   if (gid.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
@@ -132,6 +169,7 @@ WebhookParseResult ParseOrder(std::string_view body, OrderEvent event) {
   if (order.order_id.empty()) return Error(ParseErrorCode::kMissingField, "order has no id");
   order.name = Text(*root, "name");
   order.total_price = Text(*root, "total_price");
+  order.value_micros = DecimalToMicros(order.total_price);
   order.currency = Text(*root, "currency");
   order.email = Text(*root, "email");
   order.created_at = Text(*root, "created_at");
@@ -159,6 +197,7 @@ WebhookParseResult ParseOrder(std::string_view body, OrderEvent event) {
         line.quantity = q->AsInt64().value_or(0);
       }
       line.price = Text(item, "price");
+      line.price_micros = DecimalToMicros(line.price);
       line.sku = Text(item, "sku");
       line.title = Text(item, "title");
       order.lines.push_back(std::move(line));
@@ -201,6 +240,7 @@ WebhookParseResult ParseProduct(std::string_view body) {
       item.variants.push_back(std::move(variant));
     }
   }
+  item.price_micros = DecimalToMicros(item.price);
   return Ok(std::move(item));
 }
 

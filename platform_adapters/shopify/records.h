@@ -38,7 +38,8 @@ struct OrderLine {
   std::optional<uint64_t> product_id;  // null for custom lines
   std::optional<uint64_t> variant_id;
   int64_t quantity = 0;
-  std::string price;  // per unit, decimal text
+  std::string price;                    // per unit, decimal text
+  std::optional<int64_t> price_micros;  // the same, exact, in micros (proto ProductLine)
   std::string sku;
   std::string title;
 };
@@ -46,10 +47,11 @@ struct OrderLine {
 struct OrderRecord {
   OrderEvent event = OrderEvent::kCreated;
   ShopifyId order_id;
-  std::string name;         // "#9999"
-  std::string total_price;  // decimal text, shop currency
-  std::string currency;     // ISO 4217
-  ShopifyId customer_id;    // empty for guest checkouts
+  std::string name;                     // "#9999"
+  std::string total_price;              // decimal text, shop currency
+  std::optional<int64_t> value_micros;  // total_price in micros (proto OrderInfo.value_micros)
+  std::string currency;                 // ISO 4217
+  ShopifyId customer_id;                // empty for guest checkouts
   std::string email;
   std::vector<OrderLine> lines;
   std::string created_at;
@@ -75,8 +77,9 @@ struct CatalogItem {
   std::string product_type;
   std::string status;  // active / draft / archived
   std::string tags;
-  std::string price;             // lowest variant price, decimal text; empty without variants
-  std::optional<int64_t> stock;  // sum of variants' inventory_quantity where any is present
+  std::string price;  // lowest variant price, decimal text; empty without variants
+  std::optional<int64_t> price_micros;   // the same in micros
+  std::optional<int64_t> stock;          // sum of variants' inventory_quantity where any is present
   std::vector<CatalogVariant> variants;  // Shopify sends full data for the first 100 only
   std::string updated_at;
 };
@@ -136,6 +139,11 @@ struct WebhookParseResult {
 [[nodiscard]] WebhookParseResult ParseProduct(std::string_view body);
 [[nodiscard]] WebhookParseResult ParseCustomer(std::string_view body);
 [[nodiscard]] WebhookParseResult ParseGdpr(std::string_view body, GdprKind kind);
+
+// "388.00" -> 388000000 exactly (the wire contract carries money as integer micros). Accepts an
+// optional '-', digits, and up to 6 fraction digits (more only when they are zeros); nullopt for
+// anything else or on overflow.
+std::optional<int64_t> DecimalToMicros(std::string_view text);
 
 // Numeric id at the end of a gid ("gid://shopify/Order/123?x=1" -> 123).
 std::optional<uint64_t> NumericIdFromGid(std::string_view gid);

@@ -35,6 +35,8 @@ TEST(ShopifyRecordsTest, OrderCreateKeepsIdsAbove2To53Exact) {
   EXPECT_NE(static_cast<uint64_t>(static_cast<double>(*order.order_id.numeric)),
             *order.order_id.numeric);
   EXPECT_EQ(order.total_price, "388.00");
+  EXPECT_EQ(order.value_micros, int64_t{388000000});
+  EXPECT_EQ(order.lines[0].price_micros, int64_t{199000000});
   EXPECT_EQ(order.currency, "USD");
   EXPECT_EQ(order.name, "#9999");
   EXPECT_EQ(order.customer_id.gid, "gid://shopify/Customer/115310627314723954");
@@ -82,6 +84,7 @@ TEST(ShopifyRecordsTest, ProductUpdateBecomesACatalogItemWithPriceAndStock) {
   ASSERT_FALSE(item.variants.empty());
   EXPECT_EQ(item.variants[0].variant_id.numeric, uint64_t{642667041472713922});
   EXPECT_EQ(item.price, "19.99");
+  EXPECT_EQ(item.price_micros, int64_t{19990000});
   ASSERT_TRUE(item.stock.has_value());
   EXPECT_GE(*item.stock, 75);
 }
@@ -174,6 +177,20 @@ TEST(ShopifyRecordsTest, DeeplyNestedJsonIsRejectedNotAStackOverflow) {
   const auto r = ParseWebhook("orders/create", deep);
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.error.code, ParseErrorCode::kMalformedJson);
+}
+
+TEST(ShopifyRecordsTest, DecimalToMicrosIsExact) {
+  EXPECT_EQ(DecimalToMicros("0"), 0);
+  EXPECT_EQ(DecimalToMicros("12.34"), int64_t{12340000});
+  EXPECT_EQ(DecimalToMicros("-0.000001"), int64_t{-1});
+  EXPECT_EQ(DecimalToMicros("1.2345670"), int64_t{1234567});
+  EXPECT_EQ(DecimalToMicros("1.2345678"), std::nullopt);  // would lose precision
+  EXPECT_EQ(DecimalToMicros("9223372036854.775807"), INT64_MAX);
+  EXPECT_EQ(DecimalToMicros("9223372036854.775808"), std::nullopt);
+  EXPECT_EQ(DecimalToMicros("99999999999999999999"), std::nullopt);
+  for (const char* bad : {"", "-", ".5", "5.", "1e3", "1,00", "+1", " 1"}) {
+    EXPECT_EQ(DecimalToMicros(bad), std::nullopt) << bad;
+  }
 }
 
 TEST(ShopifyRecordsTest, GidParsing) {
