@@ -8,6 +8,7 @@
 
 #include "platform_adapters/shopify/dedup.h"
 #include "platform_adapters/shopify/hmac.h"
+#include "platform_adapters/shopify/intake.h"
 #include "platform_adapters/shopify/records.h"
 
 namespace {
@@ -56,5 +57,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ParseCustomer(body);
   (void)ParseGdpr(body, GdprKind::kCustomerRedact);
   (void)VerifyOAuthQuery(input, "fuzz-secret");
+
+  // The intake with a correctly signed copy: never 401, and only kAccepted carries a record.
+  InMemoryWebhookDeduplicator intake_dedup;
+  NewestVersionFilter versions;
+  WebhookIntake intake(verifier, intake_dedup, &versions);
+  Headers signed_headers = headers;
+  signed_headers[1].second = SignWebhookBody("fuzz-secret", body);
+  const IntakeResult result = intake.Handle(signed_headers, body, 0);
+  if (result.http_status != 200) __builtin_trap();
+  if (result.record.has_value() != (result.status == IntakeStatus::kAccepted)) __builtin_trap();
+  (void)intake.Handle(headers, body, 1);
   return 0;
 }
