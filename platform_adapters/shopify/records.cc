@@ -159,10 +159,11 @@ std::optional<uint64_t> NumericIdFromGid(std::string_view gid) {
   return ParseUint64(gid.substr(slash + 1));
 }
 
-WebhookParseResult ParseOrder(std::string_view body, OrderEvent event) {
-  WebhookParseResult error;
-  auto root = ParseObject(body, error);
-  if (!root) return error;
+WebhookParseResult MapOrder(const JsonValue& object, OrderEvent event) {
+  const JsonValue* root = &object;
+  if (!root->is_object()) {
+    return Error(ParseErrorCode::kMalformedJson, "order is not a JSON object");
+  }
   OrderRecord order;
   order.event = event;
   order.order_id = IdOf(*root);
@@ -206,10 +207,18 @@ WebhookParseResult ParseOrder(std::string_view body, OrderEvent event) {
   return Ok(std::move(order));
 }
 
-WebhookParseResult ParseProduct(std::string_view body) {
+WebhookParseResult ParseOrder(std::string_view body, OrderEvent event) {
   WebhookParseResult error;
   auto root = ParseObject(body, error);
   if (!root) return error;
+  return MapOrder(*root, event);
+}
+
+WebhookParseResult MapProduct(const JsonValue& object) {
+  const JsonValue* root = &object;
+  if (!root->is_object()) {
+    return Error(ParseErrorCode::kMalformedJson, "product is not a JSON object");
+  }
   CatalogItem item;
   item.product_id = IdOf(*root);
   if (item.product_id.empty()) return Error(ParseErrorCode::kMissingField, "product has no id");
@@ -244,10 +253,18 @@ WebhookParseResult ParseProduct(std::string_view body) {
   return Ok(std::move(item));
 }
 
-WebhookParseResult ParseCustomer(std::string_view body) {
+WebhookParseResult ParseProduct(std::string_view body) {
   WebhookParseResult error;
   auto root = ParseObject(body, error);
   if (!root) return error;
+  return MapProduct(*root);
+}
+
+WebhookParseResult MapCustomer(const JsonValue& object) {
+  const JsonValue* root = &object;
+  if (!root->is_object()) {
+    return Error(ParseErrorCode::kMalformedJson, "customer is not a JSON object");
+  }
   CustomerRecord customer;
   customer.customer_id = IdOf(*root);
   if (customer.customer_id.empty()) {
@@ -266,6 +283,13 @@ WebhookParseResult ParseCustomer(std::string_view body) {
     customer.marketing_state = Text(*consent, "state");
   }
   return Ok(std::move(customer));
+}
+
+WebhookParseResult ParseCustomer(std::string_view body) {
+  WebhookParseResult error;
+  auto root = ParseObject(body, error);
+  if (!root) return error;
+  return MapCustomer(*root);
 }
 
 WebhookParseResult ParseGdpr(std::string_view body, GdprKind kind) {

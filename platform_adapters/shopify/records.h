@@ -21,6 +21,8 @@
 #include <variant>
 #include <vector>
 
+#include "platform_adapters/shopify/json.h"
+
 namespace vitrine::shopify {
 
 struct ShopifyId {
@@ -144,6 +146,12 @@ struct WebhookParseResult {
 // optional '-', digits, and up to 6 fraction digits (more only when they are zeros); nullopt for
 // anything else or on overflow.
 std::optional<int64_t> DecimalToMicros(std::string_view text);
+
+// The same mappers over an already parsed object: REST import pages (`{"orders":[...]}`) and
+// bulk-operation JSONL lines reuse them.
+[[nodiscard]] WebhookParseResult MapOrder(const JsonValue& object, OrderEvent event);
+[[nodiscard]] WebhookParseResult MapProduct(const JsonValue& object);
+[[nodiscard]] WebhookParseResult MapCustomer(const JsonValue& object);
 
 // Numeric id at the end of a gid ("gid://shopify/Order/123?x=1" -> 123).
 std::optional<uint64_t> NumericIdFromGid(std::string_view gid);
