@@ -299,6 +299,16 @@ void UpdateCentroids(const FeatureMatrix& features, const std::vector<int>& assi
   }
 }
 
+double TotalSquaredDistance(const FeatureMatrix& features, const Segmentation& s) {
+  double total = 0;
+  for (int i = 0; i < features.rows(); ++i) {
+    total += SquaredDistance(
+        &features.values[Index(i, features.dim)],
+        &s.centroids[Index(s.assignment[static_cast<size_t>(i)], features.dim)], features.dim);
+  }
+  return total;
+}
+
 }  // namespace
 
 StatusOr<FeatureMatrix> BuildFeatures(std::span<const CustomerInput> customers,
@@ -418,6 +428,7 @@ StatusOr<Segmentation> SegmentCustomers(const FeatureMatrix& features,
                                         const SegmentationOptions& options) {
   if (options.iterations < 1) return Invalid("iterations must be >= 1");
   if (options.neighbours < 1) return Invalid("neighbours must be >= 1");
+  if (!(options.tolerance >= 0)) return Invalid("tolerance must be >= 0");
   if (features.dim < 0 ||
       (features.dim > 0 && features.values.size() % static_cast<size_t>(features.dim) != 0)) {
     return Invalid("feature values are not a whole number of rows");
@@ -444,13 +455,13 @@ StatusOr<Segmentation> SegmentCustomers(const FeatureMatrix& features,
     const bool stable = assigned->assignment == result.assignment;
     result.assignment = std::move(assigned->assignment);
     UpdateCentroids(features, result.assignment, k, result.centroids, result.sizes);
-    if (stable) break;
-  }
-  for (int i = 0; i < n; ++i) {
-    result.total_squared_distance += SquaredDistance(
-        &features.values[Index(i, features.dim)],
-        &result.centroids[Index(result.assignment[static_cast<size_t>(i)], features.dim)],
-        features.dim);
+    const double previous = result.total_squared_distance;
+    result.total_squared_distance = TotalSquaredDistance(features, result);
+    if (options.progress) options.progress(it + 1, options.iterations);
+    if (stable ||
+        (it > 0 && previous - result.total_squared_distance < options.tolerance * previous)) {
+      break;
+    }
   }
   return result;
 }

@@ -20,7 +20,8 @@
 //     flow (fallback customers x all segments, exact distances, the hub's per-segment counts as
 //     demands). Fallback customers are rare in practice (a handful per iteration).
 //  3. Update: each centroid becomes the mean of its members.
-//  Steps 2-3 repeat `iterations` times or until the assignment stops changing.
+//  Steps 2-3 repeat `iterations` times, or until the assignment stops changing or the total
+//  squared distance improves by less than `tolerance` (relative).
 // The same inputs and options give the same assignment (no threads, no unordered containers,
 // LEMON's simplex is deterministic for a given graph).
 //
@@ -31,6 +32,7 @@
 #define VITRINE_SYNC_SERVER_ANALYTICS_SEGMENTATION_H_
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -85,8 +87,14 @@ struct SegmentationOptions {
   // into [ceil(n / max_size), floor(n / min_size)].
   int segments = 0;
   uint64_t seed = 1;
-  int iterations = 6;   // assignment/update rounds at most; stops early when stable
+  int iterations = 6;  // assignment/update rounds at most
+  // Stop early when an update lowers the total squared distance by less than this fraction
+  // (0: only when the assignment repeats exactly).
+  double tolerance = 1e-3;
   int neighbours = 16;  // nearest centroids each customer may join (plus the fallback)
+  // Called after each round with (rounds done, rounds at most) for CLI progress; may be empty.
+  // Runs on the calling thread.
+  std::function<void(int done, int total)> progress;
 };
 
 struct Segmentation {

@@ -120,6 +120,29 @@ TEST(SegmentationTest, SameSeedSameAssignment) {
   EXPECT_NE(a->assignment, c->assignment);
 }
 
+TEST(SegmentationTest, ReportsProgressAndStopsOnTolerance) {
+  const FeatureMatrix f = Features(SyntheticCustomers(3000, 8, 20, 3));
+  SegmentationOptions o;
+  o.iterations = 10;
+  o.tolerance = 0;  // only an exactly repeated assignment stops early
+  std::vector<int> seen;
+  o.progress = [&](int done, int total) {
+    EXPECT_EQ(total, 10);
+    seen.push_back(done);
+  };
+  auto exact = SegmentCustomers(f, o);
+  ASSERT_TRUE(exact.ok());
+  ASSERT_EQ(seen.size(), static_cast<size_t>(exact->iterations_run));
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<int>(i) + 1);
+
+  o.progress = nullptr;
+  o.tolerance = 0.5;  // any round after the first improves by less than half: stop at 2
+  auto loose = SegmentCustomers(f, o);
+  ASSERT_TRUE(loose.ok());
+  EXPECT_EQ(loose->iterations_run, 2);
+  EXPECT_LE(exact->total_squared_distance, loose->total_squared_distance);
+}
+
 TEST(SegmentationTest, SeparatedClustersAreNotMixed) {
   // Four tight blobs of 600 customers far apart; segments of 200-300 must split blobs, never
   // straddle two.
