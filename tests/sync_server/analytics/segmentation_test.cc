@@ -90,17 +90,18 @@ TEST(SegmentationTest, TwentyThousandCustomersAllInBounds) {
 }
 
 TEST(SegmentationTest, TightBoundsStillFeasibleThroughFallback) {
-  // Sizes forced to exactly 100 each: the nearest-centroid arcs alone rarely allow that with
-  // only 2 neighbours, so the hub path must carry the rest.
+  // Sizes forced to exactly 100 each with one neighbour per customer: the nearest-centroid arcs
+  // alone cannot balance the segments, so the hub path must carry the rest.
   const int n = 2000;
   const FeatureMatrix f = Features(SyntheticCustomers(n, 6, 5, 11));
   SegmentationOptions o;
   o.min_size = 100;
   o.max_size = 100;
-  o.neighbours = 2;
+  o.neighbours = 1;
   auto s = SegmentCustomers(f, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->segments, 20);
+  EXPECT_GT(s->fallback_customers, 0);
   ExpectValid(*s, n, o);
 }
 
