@@ -9,41 +9,10 @@
 #include <array>
 #include <limits>
 
+#include "vitrine/v1/vocabulary.h"
+
 namespace vitrine::server {
 namespace {
-
-constexpr std::array<std::string_view, 30> kVocabulary = {
-    "page_viewed",
-    "product_list_viewed",
-    "product_clicked",
-    "product_viewed",
-    "search_submitted",
-    "product_added_to_wishlist",
-    "product_removed_from_wishlist",
-    "product_added_to_cart",
-    "product_removed_from_cart",
-    "cart_viewed",
-    "checkout_started",
-    "checkout_step_completed",
-    "order_completed",
-    "order_refunded",
-    "order_cancelled",
-    "promotion_viewed",
-    "promotion_clicked",
-    "user_signed_in",
-    "user_signed_out",
-    "account_created",
-    "identify",
-    "consent_updated",
-    "recommendation_viewed",
-    "recommendation_clicked",
-    "in_app_message_viewed",
-    "in_app_message_clicked",
-    "in_app_message_dismissed",
-    "email_opened",
-    "email_clicked",
-    "deletion_requested",
-};
 
 // Events about specific products: without a line they carry no information.
 // product_list_viewed (a category page) and cart_viewed (possibly empty) may come without lines.
@@ -82,14 +51,6 @@ Status ValidateLine(const v1::ProductLine& line, int index, int line_index) {
 }
 
 }  // namespace
-
-bool IsKnownEventType(std::string_view type) {
-  return std::find(kVocabulary.begin(), kVocabulary.end(), type) != kVocabulary.end();
-}
-
-bool IsServerSideEventType(std::string_view type) {
-  return type == "email_opened" || type == "email_clicked";
-}
 
 StatusOr<std::string> Inflate(std::string_view compressed, size_t max_out) {
   z_stream zs{};
@@ -140,10 +101,10 @@ Status ValidateEvent(const v1::Event& event, int index, bool allow_server_side) 
         index, "event_id must be exactly 16 bytes, got " + std::to_string(event.event_id().size()));
   }
   const std::string& type = event.type();
-  if (!IsKnownEventType(type)) {
+  if (!v1::IsKnownEventType(type)) {
     return Invalid(index, "unknown event type '" + type.substr(0, 64) + "'");
   }
-  if (!allow_server_side && IsServerSideEventType(type)) {
+  if (!allow_server_side && v1::IsServerSideEventType(type)) {
     return Invalid(index, "event type '" + type + "' is server-side only");
   }
   if (event.occurred_at_ms() <= 0) return Invalid(index, "occurred_at_ms must be > 0");
@@ -248,11 +209,11 @@ Status ValidateInAppMessage(const v1::InAppMessage& message) {
   };
   if (message.id().empty()) return bad("id is required");
   if (message.id().size() > 256) return bad("id is limited to 256 bytes");
-  if (!message.has_trigger() || !IsKnownEventType(message.trigger().event_type())) {
+  if (!message.has_trigger() || !v1::IsKnownEventType(message.trigger().event_type())) {
     return bad("trigger.event_type must be a known event type");
   }
   if (!message.trigger().absent_event_type().empty() &&
-      !IsKnownEventType(message.trigger().absent_event_type())) {
+      !v1::IsKnownEventType(message.trigger().absent_event_type())) {
     return bad("trigger.absent_event_type must be a known event type");
   }
   if (!message.has_content() || message.content().title().empty()) {

@@ -32,11 +32,6 @@ enum class BodyFormat { kProtobuf, kJson };
 // pass `max_out` bytes, so a small bomb never allocates more than the cap.
 StatusOr<std::string> Inflate(std::string_view compressed, size_t max_out);
 
-// The event vocabulary (same list as the SDK's sdk/src/core/events.cc).
-bool IsKnownEventType(std::string_view type);
-// email_opened / email_clicked: produced by the server itself, refused from a write key.
-bool IsServerSideEventType(std::string_view type);
-
 // Checks one event. The returned Status carries `event_index` = `index`.
 Status ValidateEvent(const v1::Event& event, int index, bool allow_server_side);
 

@@ -16,6 +16,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "vitrine/v1/vocabulary.h"
+
 namespace vitrine::demo {
 namespace {
 
@@ -40,42 +42,6 @@ std::string Bytes(const DemoShop& shop) {
   }
   for (const auto& b : shop.batches) out += Bytes(b);
   return out;
-}
-
-// The vocabulary the server accepts (sdk/src/core/events.cc); the test cannot link the SDK core
-// (it carries the lite protobuf build), so the list is repeated here.
-const std::set<std::string>& Vocabulary() {
-  static const std::set<std::string> kTypes = {"page_viewed",
-                                               "product_list_viewed",
-                                               "product_clicked",
-                                               "product_viewed",
-                                               "search_submitted",
-                                               "product_added_to_wishlist",
-                                               "product_removed_from_wishlist",
-                                               "product_added_to_cart",
-                                               "product_removed_from_cart",
-                                               "cart_viewed",
-                                               "checkout_started",
-                                               "checkout_step_completed",
-                                               "order_completed",
-                                               "order_refunded",
-                                               "order_cancelled",
-                                               "promotion_viewed",
-                                               "promotion_clicked",
-                                               "user_signed_in",
-                                               "user_signed_out",
-                                               "account_created",
-                                               "identify",
-                                               "consent_updated",
-                                               "recommendation_viewed",
-                                               "recommendation_clicked",
-                                               "in_app_message_viewed",
-                                               "in_app_message_clicked",
-                                               "in_app_message_dismissed",
-                                               "email_opened",
-                                               "email_clicked",
-                                               "deletion_requested"};
-  return kTypes;
 }
 
 bool NeedsProducts(const std::string& type) {
@@ -118,7 +84,7 @@ std::vector<std::string> Validate(const DemoShop& shop, const DemoOptions& optio
                                 std::to_string(e.seq()) + " of " + e.anonymous_id() + ": ";
       if (e.event_id().size() != 16) fail(where + "event_id is not 16 bytes");
       if (!event_ids.insert(e.event_id()).second) fail(where + "duplicate event_id");
-      if (!Vocabulary().count(e.type())) fail(where + "unknown type");
+      if (!v1::IsKnownEventType(e.type())) fail(where + "unknown type");
       if (e.occurred_at_ms() <= 0 || e.occurred_at_ms() < window_start ||
           e.occurred_at_ms() >= options.end_ms) {
         fail(where + "occurred_at_ms outside the history window");

@@ -1,53 +1,11 @@
 #include "vitrine/events.h"
 
-#include <algorithm>
+#include "vitrine/v1/vocabulary.h"
 
 namespace vitrine {
 
-const std::vector<std::string_view>& EventVocabulary() {
-  static const std::vector<std::string_view> kVocabulary = {
-      "page_viewed",
-      "product_list_viewed",
-      "product_clicked",
-      "product_viewed",
-      "search_submitted",
-      "product_added_to_wishlist",
-      "product_removed_from_wishlist",
-      "product_added_to_cart",
-      "product_removed_from_cart",
-      "cart_viewed",
-      "checkout_started",
-      "checkout_step_completed",
-      "order_completed",
-      "order_refunded",
-      "order_cancelled",
-      "promotion_viewed",
-      "promotion_clicked",
-      "user_signed_in",
-      "user_signed_out",
-      "account_created",
-      "identify",
-      "consent_updated",
-      "recommendation_viewed",
-      "recommendation_clicked",
-      "in_app_message_viewed",
-      "in_app_message_clicked",
-      "in_app_message_dismissed",
-      "email_opened",
-      "email_clicked",
-      // Sent by the SDK's RequestDeletion through the durable queue; not a shopper action.
-      "deletion_requested",
-  };
-  return kVocabulary;
-}
-
-bool IsKnownEventType(std::string_view type) {
-  const auto& v = EventVocabulary();
-  return std::find(v.begin(), v.end(), type) != v.end();
-}
-
-bool IsServerSideEventType(std::string_view type) {
-  return type == "email_opened" || type == "email_clicked";
-}
+const std::vector<std::string_view>& EventVocabulary() { return v1::EventTypes(); }
+bool IsKnownEventType(std::string_view type) { return v1::IsKnownEventType(type); }
+bool IsServerSideEventType(std::string_view type) { return v1::IsServerSideEventType(type); }
 
 }  // namespace vitrine
