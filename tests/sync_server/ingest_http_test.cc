@@ -286,7 +286,7 @@ TEST(IngestHttpTest, ConcurrentClientsAllGetDurableAcks) {
 TEST(IngestHttpTest, DataAndDedupStateSurviveARestart) {
   testing::TempDir dir;
   ServerConfig config;
-  config.db = (dir.path() / "vitrine.db").string();
+  config.db = dir.File("vitrine.db");
   {
     auto app = App::Open(config);
     ASSERT_TRUE(app.ok()) << app.status().ToString();

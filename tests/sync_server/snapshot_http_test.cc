@@ -247,7 +247,7 @@ TEST(OpsHttpTest, HealthzAndMetrics) {
 
 TEST(ConfigTest, FileThenFlagsWin) {
   testing::TempDir dir;
-  const auto path = dir.path() / "vitrine.conf";
+  const std::filesystem::path path = dir.File("vitrine.conf");
   {
     std::ofstream f(path);
     f << "# comment\nlisten = http://127.0.0.1:9000\nwrite_key = from-file\nadmin-key = admin\n"
@@ -276,7 +276,7 @@ namespace {
 TEST(DemoLoadTest, LoadsTheDemoShopThroughTheIngestService) {
   testing::TempDir dir;
   ServerConfig config;
-  config.db = (dir.path() / "demo.db").string();
+  config.db = dir.File("demo.db");
   config.demo_customers = 40;
   auto app = App::Open(config);
   ASSERT_TRUE(app.ok()) << app.status().ToString();

@@ -24,45 +24,16 @@
 
 #include "sync_server/http/http_server.h"
 #include "sync_server/server.h"
+#include "tests/support/free_port.h"
+#include "tests/support/temp_dir.h"
 #include "vitrine/v1/batch.pb.h"
 
 namespace vitrine::server::testing {
 
-// A port that was free a moment ago: bind 127.0.0.1:0, read the port, close. cpprest's listener
-// cannot report the port it bound, so the server is given this one.
-inline uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot bind a loopback socket");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("vitrine-server-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// The shared test helpers (tests/support): a free loopback port (cpprest's listener cannot report
+// the port it bound, so the server is given one) and an RAII temp dir.
+using ::vitrine::testing::FreePort;
+using ::vitrine::testing::TempDir;
 
 struct HttpResponse {
   int status = 0;
@@ -159,7 +130,7 @@ inline constexpr const char* kAdminKey = "test-admin-key";
 class TestServer {
  public:
   explicit TestServer(ServerConfig config = {}) {
-    config.db = (dir_.path() / "vitrine.db").string();
+    config.db = dir_.File("vitrine.db");
     config.write_key = kWriteKey;
     config.admin_key = kAdminKey;
     config.access_log = false;
@@ -184,7 +155,7 @@ class TestServer {
 
   uint16_t port() const { return port_; }
   App& app() { return *app_; }
-  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path dir() const { return dir_.path(); }
 
   HttpResponse PostBatch(const v1::Batch& batch, const std::string& key = kWriteKey) {
     return HttpCall(
