@@ -279,6 +279,32 @@ TEST_F(ClientTest, EventsAreStampedAndSynced) {
   EXPECT_EQ(client->Stats().acked, 4u);
 }
 
+// Event ids derive from seq, so the store must know the high-water seq before any event can be
+// acked and deleted; otherwise a process killed right after a send would reuse seqs on restart
+// and the server would drop the new events as duplicates of the old ids.
+TEST_F(ClientTest, HighWaterSeqIsDurableBeforeEventsCanBeDeleted) {
+  auto client = Open();
+  ASSERT_TRUE(client);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(client->PageViewed("/p").ok());
+  ASSERT_TRUE(client->Flush().ok());
+  scheduler_.RunDue();  // the send round only: the periodic persist tick is not due yet
+  ASSERT_EQ(server_.events.size(), 5u);
+  ASSERT_EQ(client->Stats().queued, 0u) << "acked events are deleted";
+  const uint64_t last_seq = server_.events.back().seq();
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/sdk/queue.db").c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(raw, "SELECT value FROM kv WHERE key = 'next_seq'", -1, &stmt, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW) << "next_seq must be stored before the send";
+  const std::string stored(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+  EXPECT_GT(std::stoull(stored), last_seq);
+}
+
 TEST_F(ClientTest, SessionsSplitAfterInactivityAndIndexPersists) {
   std::string first, second;
   {

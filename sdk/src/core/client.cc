@@ -138,6 +138,7 @@ Status Client::Impl::Init() {
   last_activity_ms_ = std::max(ParseInt(get(kLastActivityKey), 0), stats->max_occurred_at_ms);
   next_seq_ =
       std::max<uint64_t>(static_cast<uint64_t>(ParseInt(get(kNextSeqKey), 1)), stats->max_seq + 1);
+  durable_next_seq_ = next_seq_;
   if (auto blob = get(kRecommenderKey)) (void)recommender_.RestoreDurableState(*blob);
   if (auto blob = get(kMessagesKey)) (void)messages_->RestoreState(*blob);
   if (auto snapshot = get(kSnapshotKey)) {
@@ -379,6 +380,15 @@ Status Client::Impl::PersistJournal() {
       last_error_ = inserted.status().ToString();
       return inserted.status();
     }
+    // Record the high-water seq before these events can be sent and deleted: event ids are
+    // derived from seq, so a restart that reused a sent seq would mint an id the server already
+    // holds and the new event would be dropped as a duplicate.
+    uint64_t max_seq = 0;
+    for (const auto& e : sealed_pending_) max_seq = std::max(max_seq, e.seq);
+    if (max_seq + 1 > durable_next_seq_) {
+      if (Status s = store_->Put(kNextSeqKey, std::to_string(max_seq + 1)); !s.ok()) return s;
+      durable_next_seq_ = max_seq + 1;
+    }
   }
   if (Status s = journal_->ClearSealed(); !s.ok()) return s;
   sealed_pending_.clear();
@@ -390,13 +400,11 @@ void Client::Impl::PersistDurableState() {
   const uint64_t tracked = tracked_.load();
   if (tracked == tracked_at_last_state_save_) return;
   tracked_at_last_state_save_ = tracked;
-  std::string next_seq, last_activity;
+  std::string last_activity;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
-    next_seq = std::to_string(next_seq_);
     last_activity = std::to_string(last_activity_ms_);
   }
-  (void)store_->Put(kNextSeqKey, next_seq);
   (void)store_->Put(kLastActivityKey, last_activity);
   (void)store_->Put(kRecommenderKey, recommender_.SerializeDurableState());
   (void)store_->Put(kMessagesKey, messages_->SerializeState());

@@ -98,6 +98,7 @@ class Client::Impl {
   std::mutex persist_mu_;
   std::vector<internal::QueuedEvent> sealed_pending_;
   bool sealed_outstanding_ = false;
+  uint64_t durable_next_seq_ = 0;  // the next_seq value last written to the store
   uint64_t tracked_at_last_state_save_ = 0;
   int persist_ticks_ = 0;             // scheduler thread
   int64_t last_age_eviction_ms_ = 0;  // scheduler thread
