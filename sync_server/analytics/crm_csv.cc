@@ -355,6 +355,27 @@ StatusOr<Header> ReadHeader(CsvReader& reader, const std::array<std::string_view
   return header;
 }
 
+// The next record with the header's width. Every record read is counted; malformed ones are
+// reported to `issues` and skipped.
+std::optional<CsvRecord> NextDataRow(CsvReader& reader, const Header& header, ImportResult& result,
+                                     IssueSink& issues) {
+  while (auto record = reader.Next()) {
+    ++result.rows_read;
+    if (!record->error.empty()) {
+      issues.Add(record->line, RowIssue::Kind::kError, record->error);
+      continue;
+    }
+    if (record->fields.size() != header.width) {
+      issues.Add(record->line, RowIssue::Kind::kError,
+                 "expected " + std::to_string(header.width) + " fields, found " +
+                     std::to_string(record->fields.size()));
+      continue;
+    }
+    return record;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseIso8601(std::string_view text) {
@@ -407,19 +428,8 @@ StatusOr<ImportResult> ImportGenericCsv(std::istream& in, const ImportOptions& o
   ImportResult result;
   IssueSink issues(result, options.max_listed_issues);
   std::string currency = options.currency;
-  while (auto record = reader.Next()) {
-    ++result.rows_read;
+  while (auto record = NextDataRow(reader, *header, result, issues)) {
     const int64_t line = record->line;
-    if (!record->error.empty()) {
-      issues.Add(line, RowIssue::Kind::kError, record->error);
-      continue;
-    }
-    if (record->fields.size() != header->width) {
-      issues.Add(line, RowIssue::Kind::kError,
-                 "expected " + std::to_string(header->width) + " fields, found " +
-                     std::to_string(record->fields.size()));
-      continue;
-    }
     auto field = [&](Col c) {
       return Trim(record->fields[static_cast<size_t>(header->column[c])]);
     };
@@ -486,19 +496,8 @@ StatusOr<ImportResult> ImportOnlineRetailCsv(std::istream& in, const ImportOptio
   auto header = ReadHeader(reader, kColumns, /*unknown_is_error=*/false, &result.ignored_columns);
   if (!header.ok()) return header.status();
   IssueSink issues(result, options.max_listed_issues);
-  while (auto record = reader.Next()) {
-    ++result.rows_read;
+  while (auto record = NextDataRow(reader, *header, result, issues)) {
     const int64_t line = record->line;
-    if (!record->error.empty()) {
-      issues.Add(line, RowIssue::Kind::kError, record->error);
-      continue;
-    }
-    if (record->fields.size() != header->width) {
-      issues.Add(line, RowIssue::Kind::kError,
-                 "expected " + std::to_string(header->width) + " fields, found " +
-                     std::to_string(record->fields.size()));
-      continue;
-    }
     auto field = [&](Col c) {
       return Trim(record->fields[static_cast<size_t>(header->column[c])]);
     };
