@@ -171,4 +171,14 @@ LeaveOneOut SplitLeaveOneOut(const SequenceSet& all) {
   return split;
 }
 
+SequenceSet FitSet(const LeaveOneOut& split, FitFor purpose) {
+  SequenceSet set = split.train;
+  if (purpose == FitFor::kTest) {
+    for (size_t i = 0; i < split.evaluated.size(); ++i) {
+      set.sequences[static_cast<size_t>(split.evaluated[i])].push_back(split.validation[i]);
+    }
+  }
+  return set;
+}
+
 }  // namespace vitrine::recsys

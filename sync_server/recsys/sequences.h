@@ -57,6 +57,13 @@ struct LeaveOneOut {
 };
 LeaveOneOut SplitLeaveOneOut(const SequenceSet& all);
 
+// What a model is fitted on before it is scored on the validation targets (the training part) or
+// on the test targets (the training part plus each validation item: model selection is done, so
+// the validation interactions become training data, the standard refit; the test item is never
+// seen).
+enum class FitFor { kValidation, kTest };
+SequenceSet FitSet(const LeaveOneOut& split, FitFor purpose);
+
 }  // namespace vitrine::recsys
 
 #endif  // VITRINE_SYNC_SERVER_RECSYS_SEQUENCES_H_

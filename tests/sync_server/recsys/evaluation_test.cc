@@ -57,6 +57,10 @@ TEST(SequencesTest, LeaveOneOutKeepsShortSequencesForTrainingOnly) {
   EXPECT_EQ(split.train.sequences[1], (std::vector<ItemIndex>{4, 5}));
   EXPECT_EQ(EvalHistory(split, 1, EvalTarget::kTest), (std::vector<ItemIndex>{1, 2}));
   EXPECT_EQ(EvalHistory(split, 1, EvalTarget::kValidation), (std::vector<ItemIndex>{1}));
+  const auto for_test = FitSet(split, FitFor::kTest);
+  EXPECT_EQ(for_test.sequences[0], (std::vector<ItemIndex>{0, 1, 2}));
+  EXPECT_EQ(for_test.sequences[1], (std::vector<ItemIndex>{4, 5}));
+  EXPECT_EQ(FitSet(split, FitFor::kValidation).sequences[2], (std::vector<ItemIndex>{1}));
 }
 
 TEST(EvaluationTest, RankSkipsHistoryAndBreaksTiesByTheDraw) {

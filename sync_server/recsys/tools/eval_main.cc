@@ -1,0 +1,234 @@
+// vitrine-recsys-eval: trains each model on the leave-one-out training part of an Amazon S3-Rec
+// file and prints HR/NDCG@5/10/20 on the test items (mean ± sd over seeds) next to the published
+// numbers. See docs/benchmarks.md for the command that produced the recorded table.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sync_server/recsys/evaluation.h"
+#include "sync_server/recsys/item_knn.h"
+#include "sync_server/recsys/sequences.h"
+
+namespace vitrine::recsys {
+namespace {
+
+struct Args {
+  std::filesystem::path datasets = "../shared/datasets";
+  std::string dataset = "beauty";
+  std::vector<std::string> models = {"popularity", "item-knn"};
+  int seeds = 3;
+  int threads = 0;
+  bool validation = false;
+  bool json = false;
+  std::map<std::string, double> knn;  // --knn key=value overrides
+};
+
+[[noreturn]] void Usage(const char* message) {
+  std::fprintf(
+      stderr,
+      "error: %s\n"
+      "usage: vitrine-recsys-eval [--datasets DIR] [--dataset beauty|toys] [--models a,b]\n"
+      "         [--seeds N] [--threads N] [--validation] [--json] [--knn key=value]\n"
+      "models: popularity, item-knn"
+#ifdef VITRINE_HAVE_TRANSFORMER
+      ", sasrec"
+#endif
+#ifdef VITRINE_HAVE_CONTENT
+      ", content"
+#endif
+      "\n",
+      message);
+  std::exit(2);
+}
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = s.find(',', start);
+    out.push_back(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Usage(("missing value for " + flag).c_str());
+      return argv[++i];
+    };
+    if (flag == "--datasets") {
+      a.datasets = value();
+    } else if (flag == "--dataset") {
+      a.dataset = value();
+    } else if (flag == "--models") {
+      a.models = SplitCommas(value());
+    } else if (flag == "--seeds") {
+      a.seeds = std::atoi(value().c_str());
+    } else if (flag == "--threads") {
+      a.threads = std::atoi(value().c_str());
+    } else if (flag == "--validation") {
+      a.validation = true;
+    } else if (flag == "--json") {
+      a.json = true;
+    } else if (flag == "--knn") {
+      const std::string kv = value();
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos) Usage("--knn expects key=value");
+      a.knn[kv.substr(0, eq)] = std::atof(kv.c_str() + eq + 1);
+    } else {
+      Usage(("unknown flag " + flag).c_str());
+    }
+  }
+  if (a.seeds < 1) Usage("--seeds must be >= 1");
+  return a;
+}
+
+ItemKnnOptions KnnOptions(const std::map<std::string, double>& overrides) {
+  ItemKnnOptions o;
+  for (const auto& [k, v] : overrides) {
+    if (k == "window")
+      o.window = static_cast<int>(v);
+    else if (k == "distance_decay")
+      o.distance_decay = v;
+    else if (k == "forward_weight")
+      o.forward_weight = v;
+    else if (k == "backward_weight")
+      o.backward_weight = v;
+    else if (k == "alpha")
+      o.alpha = v;
+    else if (k == "neighbours")
+      o.neighbours = static_cast<int>(v);
+    else if (k == "recency_decay")
+      o.recency_decay = v;
+    else if (k == "history_items")
+      o.history_items = static_cast<int>(v);
+    else if (k == "popularity_weight")
+      o.popularity_weight = v;
+    else
+      Usage(("unknown --knn key " + k).c_str());
+  }
+  return o;
+}
+
+// Published full-ranking HR@10 / NDCG@10 on these exact files (../shared/datasets/README.md).
+struct Published {
+  const char* model;
+  double beauty_hr10, beauty_ndcg10, toys_hr10, toys_ndcg10;
+};
+constexpr Published kPublished[] = {
+    {"Pop (S3-Rec repo)", .0152, .0068, .0113, .0061},
+    {"SASRec, original loss (S3-Rec repo)", .0605, .0318, .0675, .0374},
+    {"S3-Rec", .0647, .0327, .0700, .0376},
+    {"ICLRec", .0744, .0403, .0834, .0480},
+    {"SASRec + sampled softmax (eSASRec README)", .0921, .0531, .0970, .0580},
+    {"eSASRec", .0928, .0523, .0939, .0538},
+};
+
+std::unique_ptr<SequenceModel> MakeModel(const std::string& name, const Args& args) {
+  if (name == "popularity") return std::make_unique<PopularityModel>();
+  if (name == "item-knn") return std::make_unique<ItemKnnModel>(KnnOptions(args.knn));
+  return nullptr;
+}
+
+int Main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+  const std::string file = args.dataset == "beauty" ? "Beauty.txt"
+                           : args.dataset == "toys" ? "Toys_and_Games.txt"
+                                                    : "";
+  if (file.empty()) Usage("--dataset must be beauty or toys");
+  const auto path = args.datasets / "amazon" / file;
+  auto all = LoadS3RecSequences(path);
+  if (!all.ok()) {
+    std::fprintf(stderr, "error: %s\n", all.status().ToString().c_str());
+    return 1;
+  }
+  const LeaveOneOut split = SplitLeaveOneOut(*all);
+  std::fprintf(stderr, "%s: %zu shoppers, %d items, %zu interactions, %zu evaluated\n",
+               path.string().c_str(), all->sequences.size(), all->item_count,
+               all->interaction_count(), split.evaluated.size());
+
+  struct Row {
+    std::string model;
+    MetricsSummary summary;
+    double train_s = 0;
+  };
+  std::vector<Row> rows;
+  for (const auto& name : args.models) {
+    std::vector<RankingMetrics> runs;
+    double train_s = 0;
+    for (int seed = 1; seed <= args.seeds; ++seed) {
+      auto model = MakeModel(name, args);
+      if (!model) Usage(("unknown model " + name).c_str());
+      TrainOptions train_options;
+      train_options.seed = static_cast<uint64_t>(seed);
+      train_options.threads = args.threads;
+      train_options.progress = [&](const TrainProgress& p) {
+        if (!p.detail.empty())
+          std::fprintf(stderr, "  [%s seed %d] %s\n", name.c_str(), seed, p.detail.c_str());
+      };
+      const auto t0 = std::chrono::steady_clock::now();
+      const SequenceSet fit_set =
+          FitSet(split, args.validation ? FitFor::kValidation : FitFor::kTest);
+      if (auto st = model->Fit(fit_set, train_options); !st.ok()) {
+        std::fprintf(stderr, "error: %s: %s\n", name.c_str(), st.ToString().c_str());
+        return 1;
+      }
+      train_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      EvalOptions eval;
+      eval.seed = static_cast<uint64_t>(seed);
+      eval.threads = args.threads;
+      eval.target = args.validation ? EvalTarget::kValidation : EvalTarget::kTest;
+      runs.push_back(EvaluateRanking(*model, split, eval));
+      std::fprintf(stderr, "  %s seed %d: NDCG@10 %.4f HR@10 %.4f\n", name.c_str(), seed,
+                   runs.back().ndcg[1], runs.back().hr[1]);
+    }
+    rows.push_back({name, Summarize(runs), train_s / args.seeds});
+  }
+
+  const bool beauty = args.dataset == "beauty";
+  if (args.json) {
+    std::printf("{\"dataset\":\"%s\",\"target\":\"%s\",\"seeds\":%d,\"models\":[",
+                args.dataset.c_str(), args.validation ? "validation" : "test", args.seeds);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const auto& m = rows[r].summary.mean;
+      std::printf(
+          "%s{\"model\":\"%s\",\"train_s\":%.2f,\"hr5\":%.5f,\"hr10\":%.5f,\"hr20\":%.5f,"
+          "\"ndcg5\":%.5f,\"ndcg10\":%.5f,\"ndcg20\":%.5f,\"ndcg10_sd\":%.5f}",
+          r ? "," : "", rows[r].model.c_str(), rows[r].train_s, m.hr[0], m.hr[1], m.hr[2],
+          m.ndcg[0], m.ndcg[1], m.ndcg[2], rows[r].summary.stddev.ndcg[1]);
+    }
+    std::printf("]}\n");
+    return 0;
+  }
+  std::printf("%s, %s items, full ranking, mean of %d seed(s)\n", file.c_str(),
+              args.validation ? "validation" : "test", args.seeds);
+  std::printf("| model | HR@5 | HR@10 | HR@20 | NDCG@5 | NDCG@10 | NDCG@20 | train s |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  for (const auto& row : rows) {
+    const auto& m = row.summary.mean;
+    std::printf("| %s | %.4f | %.4f | %.4f | %.4f | %.4f ± %.4f | %.4f | %.1f |\n",
+                row.model.c_str(), m.hr[0], m.hr[1], m.hr[2], m.ndcg[0], m.ndcg[1],
+                row.summary.stddev.ndcg[1], m.ndcg[2], row.train_s);
+  }
+  for (const auto& p : kPublished) {
+    std::printf("| published: %s | | %.4f | | | %.4f | | |\n", p.model,
+                beauty ? p.beauty_hr10 : p.toys_hr10, beauty ? p.beauty_ndcg10 : p.toys_ndcg10);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace vitrine::recsys
+
+int main(int argc, char** argv) { return vitrine::recsys::Main(argc, argv); }
