@@ -85,6 +85,16 @@ Status Apply(std::string key, const std::string& value, ServerConfig& c) {
     return ParseNumber(key, value, c.half_life_days);
   else if (key == "model-refresh-ms")
     return ParseNumber(key, value, c.model_refresh_ms);
+  else if (key == "retrain-interval-s")
+    return ParseNumber(key, value, c.retrain_interval_s);
+  else if (key == "model-versions-kept")
+    return ParseNumber(key, value, c.model_versions_kept);
+  else if (key == "train-sequential")
+    return ParseBool(key, value, c.train_sequential);
+  else if (key == "train-epochs")
+    return ParseNumber(key, value, c.train_epochs);
+  else if (key == "train-threads")
+    return ParseNumber(key, value, c.train_threads);
   else if (key == "max-events-per-transaction") {
     return ParseNumber(key, value, c.max_events_per_transaction);
   } else {
@@ -165,6 +175,7 @@ std::string ConfigUsage() {
   return R"(usage:
   vitrine-server serve --write-key K --admin-key K [options]
   vitrine-server demo-load --db PATH [--demo-customers N] [--demo-seed S] [--datasets DIR]
+  vitrine-server train --db PATH [--train-sequential true] [--train-epochs N]
 
 options (also `key = value` lines in --config FILE; flags win):
   --config FILE                  read settings from FILE
@@ -187,6 +198,11 @@ options (also `key = value` lines in --config FILE; flags win):
   --snapshot-ttl SECONDS         900
   --half-life-days D             7
   --model-refresh-ms MS          0 (rebuild rankings whenever new events arrived)
+  --retrain-interval-s S         21600 (retrain the models every S seconds; 0: on demand only)
+  --model-versions-kept N        3
+  --train-sequential BOOL        false (also train the sequential transformer)
+  --train-epochs N               0 (transformer epoch cap; 0: its default)
+  --train-threads N              0 (all cores)
   --max-events-per-transaction N 20000
 )";
 }

@@ -36,6 +36,13 @@ struct ServerConfig {
   double half_life_days = 7.0;
   int64_t model_refresh_ms = 0;  // 0: rebuild the ranking whenever new events arrived
   size_t max_events_per_transaction = 20000;
+  // Trained models (training/): retrain this often while serving (0: only on demand through
+  // POST /v1/admin/train or `vitrine-server train`), keeping this many stored versions.
+  int64_t retrain_interval_s = 6 * 3600;
+  int model_versions_kept = 3;
+  bool train_sequential = false;  // also train the transformer (builds with libtorch)
+  int train_epochs = 0;           // transformer epochs cap; 0: its default
+  int train_threads = 0;          // 0: every core
 };
 
 // Parses the arguments after the sub-command ("serve", "demo-load"). A --config file is read

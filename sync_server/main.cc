@@ -1,4 +1,5 @@
-// vitrine-server: `serve` runs the sync server; `demo-load` fills a database with the demo shop.
+// vitrine-server: `serve` runs the sync server; `demo-load` fills a database with the demo shop;
+// `train` trains the recommendation models once and stores the new version.
 #include <google/protobuf/stubs/logging.h>
 
 #include <csignal>
@@ -46,6 +47,7 @@ int Serve(const vitrine::server::ServerConfig& config) {
     vitrine::server::Status s = (*app)->LoadDemo();
     if (!s.ok()) return Fail("demo: " + s.ToString());
   }
+  (*app)->models().StartSchedule();
   vitrine::server::HttpServer http(app->get());
   vitrine::server::Status s = http.Start();
   if (!s.ok()) return Fail(s.ToString());
@@ -78,6 +80,28 @@ int DemoLoad(vitrine::server::ServerConfig config) {
   return 0;
 }
 
+int Train(const vitrine::server::ServerConfig& config) {
+  auto app = vitrine::server::App::Open(config);
+  if (!app.ok()) return Fail("cannot open " + config.db + ": " + app.status().ToString());
+  vitrine::server::Status s = (*app)->models().TrainNow();
+  const auto status = (*app)->models().status();
+  if (!s.ok()) {
+    return Fail("training failed: " + s.ToString() + " (still serving " +
+                (status.version.empty() ? std::string("the live model") : status.version) + ")");
+  }
+  const auto model = (*app)->models().Current();
+  const auto& stats = model->artifact().stats();
+  std::printf(
+      "{\"version\":\"%s\",\"events\":%lld,\"profiles\":%lld,\"items\":%lld,\"baskets\":%lld,"
+      "\"neighbour_links\":%lld,\"fbt_pairs\":%lld,\"sequential\":%s,\"seconds\":%.2f}\n",
+      model->version().c_str(), static_cast<long long>(stats.events()),
+      static_cast<long long>(stats.profiles()), static_cast<long long>(stats.items()),
+      static_cast<long long>(stats.baskets()), static_cast<long long>(stats.neighbour_links()),
+      static_cast<long long>(stats.fbt_pairs()), model->has_sequential() ? "true" : "false",
+      stats.seconds());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,5 +117,6 @@ int main(int argc, char** argv) {
   if (!config.ok()) return Fail(config.status().message() + "\n" + vitrine::server::ConfigUsage());
   if (command == "serve") return Serve(*config);
   if (command == "demo-load") return DemoLoad(*config);
+  if (command == "train") return Train(*config);
   return Fail("unknown command '" + command + "'\n" + vitrine::server::ConfigUsage());
 }

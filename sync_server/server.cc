@@ -42,12 +42,22 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
   s = app->messages_->Load();
   if (!s.ok()) return s;
   app->admin_ = std::make_unique<AdminService>(app->store_.get());
+  training::TrainingOptions training_options;
+  training_options.half_life_days = config.half_life_days;
+  training_options.sequential = config.train_sequential;
+  training_options.sequential_epochs = config.train_epochs;
+  training_options.threads = config.train_threads;
+  app->models_ = std::make_unique<ModelRegistry>(app->store_.get(), app->catalog_.get(),
+                                                 training_options, config.retrain_interval_s * 1000,
+                                                 config.model_versions_kept, app->clock_);
+  s = app->models_->LoadLatest();
+  if (!s.ok()) return s;
 
   SnapshotOptions snapshot_options;
   snapshot_options.ttl_seconds = config.snapshot_ttl_seconds;
-  app->snapshots_ =
-      std::make_unique<SnapshotService>(app->store_.get(), app->model_.get(), app->catalog_.get(),
-                                        app->messages_.get(), snapshot_options, app->clock_);
+  app->snapshots_ = std::make_unique<SnapshotService>(
+      app->store_.get(), app->model_.get(), app->catalog_.get(), app->messages_.get(),
+      snapshot_options, app->clock_, app->models_.get());
   IngestOptions ingest_options;
   ingest_options.max_events_per_transaction = config.max_events_per_transaction;
   app->ingest_ = std::make_unique<IngestService>(app->store_.get(), app->model_.get(),

@@ -40,6 +40,7 @@ class App {
   CatalogService& catalog() { return *catalog_; }
   MessageService& messages() { return *messages_; }
   AdminService& admin() { return *admin_; }
+  ModelRegistry& models() { return *models_; }
   Store& store() { return *store_; }
   Metrics& metrics() { return metrics_; }
   const Clock& clock() const { return clock_; }
@@ -55,6 +56,7 @@ class App {
   std::unique_ptr<CatalogService> catalog_;
   std::unique_ptr<MessageService> messages_;
   std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<ModelRegistry> models_;  // after catalog_ and store_: destroyed before them
   std::unique_ptr<SnapshotService> snapshots_;
   std::unique_ptr<IngestService> ingest_;
 };

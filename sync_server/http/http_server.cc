@@ -525,7 +525,7 @@ struct HttpServer::Impl {
     const std::string& m = ctx.method;
     const std::string sub = path.substr(std::string("/v1/admin/").size());
     if (sub == "messages" || sub == "catalog" || sub == "stats" || sub == "profiles" ||
-        sub == "events") {
+        sub == "events" || sub == "train") {
       ctx.route = path;
     } else if (sub.starts_with("messages/")) {
       ctx.route = "/v1/admin/messages/{id}";
@@ -593,6 +593,33 @@ struct HttpServer::Impl {
       if (!s.ok()) return SendError(req, ctx, s, true);
       return SendBody(req, ctx, status_codes::OK,
                       "{\"upserted\":" + std::to_string(items.size()) + "}", kJson);
+    }
+    if (sub == "train") {
+      // POST starts a retrain in the background (202; 409 while one runs); GET reports progress.
+      if (m == methods::POST) {
+        if (!app->models().TrainAsync()) {
+          return SendError(
+              req, ctx,
+              Status(Status::Kind::kInvalid, "training_running",
+                     "a training is already running; GET /v1/admin/train for progress"),
+              true);
+        }
+        return SendBody(req, ctx, status_codes::Accepted, "{\"started\":true}", kJson);
+      }
+      if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET, POST");
+      const TrainingStatus t = app->models().status();
+      web::json::value out = web::json::value::object();
+      out[U("running")] = web::json::value::boolean(t.running);
+      out[U("progress")] = web::json::value::number(t.progress);
+      out[U("detail")] = web::json::value::string(t.detail);
+      out[U("version")] = web::json::value::string(t.version);
+      out[U("last_started_ms")] = web::json::value::number(t.last_started_ms);
+      out[U("last_finished_ms")] = web::json::value::number(t.last_finished_ms);
+      out[U("last_seconds")] = web::json::value::number(t.last_seconds);
+      out[U("last_error")] = web::json::value::string(t.last_error);
+      out[U("runs")] = web::json::value::number(t.runs);
+      out[U("failures")] = web::json::value::number(t.failures);
+      return SendBody(req, ctx, status_codes::OK, out.serialize(), kJson);
     }
     if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
     auto q = Query(req);

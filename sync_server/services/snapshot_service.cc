@@ -47,13 +47,15 @@ std::string SnapshotEtag(const v1::Snapshot& snapshot) {
 }
 
 SnapshotService::SnapshotService(Store* store, RecoModel* model, CatalogService* catalog,
-                                 MessageService* messages, SnapshotOptions options, Clock clock)
+                                 MessageService* messages, SnapshotOptions options, Clock clock,
+                                 ModelRegistry* trained)
     : store_(store),
       model_(model),
       catalog_(catalog),
       messages_(messages),
       options_(std::move(options)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      trained_(trained) {}
 
 StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
                                                 const std::string& user_id) {
@@ -100,9 +102,11 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
   }
 
   auto view = model_->CurrentView(now);
+  const std::shared_ptr<const training::TrainedModel> trained =
+      trained_ ? trained_->Current() : nullptr;
   v1::Snapshot snap;
   snap.set_profile_id(profile ? std::to_string(*profile) : std::string());
-  snap.set_model_version(options_.model_version);
+  snap.set_model_version(trained ? trained->version() : options_.model_version);
   snap.set_generated_at_ms(now);
   snap.set_ttl_seconds(options_.ttl_seconds);
 
@@ -125,11 +129,36 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
     return {};
   };
 
-  // Personal: popularity re-ranked by the profile's category affinity, purchases excluded.
-  if (profile) {
+  auto in_stock = [&](const std::string& id) {
+    auto item = catalog_->Get(id);
+    return !item || item->stock() > 0;  // unknown to the catalog: nothing says it is sold out
+  };
+
+  // Personal, from the trained model: the sequential model (or item-item votes) over the
+  // profile's history, purchases and sold-out items excluded.
+  if (profile && trained && !recent.empty()) {
+    std::vector<std::string> history(recent.rbegin(), recent.rend());  // oldest first
+    std::vector<std::string> exclude(purchased.begin(), purchased.end());
+    for (auto& s : trained->Personal(history, exclude, 2 * options_.personal_items)) {
+      if (snap.personal_size() >= static_cast<int>(options_.personal_items)) break;
+      if (!in_stock(s.product_id())) continue;
+      reference(s.product_id());
+      *snap.add_personal() = std::move(s);
+    }
+  }
+  // Otherwise (or to fill up): popularity re-ranked by the profile's category affinity.
+  if (profile && snap.personal_size() < static_cast<int>(options_.personal_items)) {
+    std::unordered_set<std::string> listed;
+    for (const auto& s : snap.personal()) listed.insert(s.product_id());
     std::vector<v1::ScoredItem> personal;
+    // Below every trained score: the fill never outranks the model's own picks.
+    const float ceiling =
+        snap.personal_size() > 0 ? snap.personal(snap.personal_size() - 1).score() : 0.0f;
     for (const auto& item : view->popular) {
-      if (purchased.count(item.product_id())) continue;
+      if (purchased.count(item.product_id()) || listed.count(item.product_id()) ||
+          !in_stock(item.product_id())) {
+        continue;
+      }
       double boost = 1.0;
       if (affinity_total > 0) {
         auto it = affinity.find(TopCategory(category_of(item.product_id())));
@@ -144,12 +173,16 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
       if (a.score() != b.score()) return a.score() > b.score();
       return a.product_id() < b.product_id();
     });
-    if (personal.size() > options_.personal_items) personal.resize(options_.personal_items);
+    const size_t room = options_.personal_items - static_cast<size_t>(snap.personal_size());
+    if (personal.size() > room) personal.resize(room);
+    const bool fill = snap.personal_size() > 0;
+    const float top = personal.empty() ? 1.0f : std::max(personal.front().score(), 1e-9f);
     for (auto& s : personal) {
+      if (fill) s.set_score(ceiling * 0.5f * s.score() / top);
       reference(s.product_id());
       *snap.add_personal() = std::move(s);
     }
-  } else {
+  } else if (!profile) {
     for (const auto& p : snap.popular()) {
       if (snap.personal_size() >= static_cast<int>(options_.personal_items)) break;
       *snap.add_personal() = p;
@@ -164,7 +197,15 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
   std::unordered_set<std::string> anchored;
   for (const auto& id : anchors) {
     if (!anchored.insert(id).second) continue;
-    auto items = model_->Neighbours(id, options_.neighbours_per_item);
+    std::vector<v1::ScoredItem> items;
+    if (const auto* learned = trained ? trained->NeighboursOf(id) : nullptr) {
+      for (const auto& s : learned->items()) {
+        if (items.size() >= options_.neighbours_per_item) break;
+        items.push_back(s);
+      }
+    } else {
+      items = model_->Neighbours(id, options_.neighbours_per_item);
+    }
     if (items.empty()) continue;
     reference(id);
     v1::Neighbours* n = snap.add_neighbours();
@@ -172,6 +213,26 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
     for (auto& s : items) {
       reference(s.product_id());
       *n->add_items() = std::move(s);
+    }
+  }
+
+  // Frequently bought together: partners of the profile's newest items (cart adds among them).
+  if (trained) {
+    size_t anchored_fbt = 0;
+    for (const auto& id : recent) {
+      if (anchored_fbt >= options_.fbt_anchors) break;
+      const auto* partners = trained->FrequentlyBoughtWith(id);
+      if (partners == nullptr) continue;
+      ++anchored_fbt;
+      v1::Neighbours* n = snap.add_frequently_bought_together();
+      n->set_product_id(id);
+      reference(id);
+      for (const auto& s : partners->items()) {
+        if (n->items_size() >= static_cast<int>(options_.fbt_per_item)) break;
+        if (purchased.count(s.product_id()) || !in_stock(s.product_id())) continue;
+        reference(s.product_id());
+        *n->add_items() = s;
+      }
     }
   }
 

@@ -1,5 +1,8 @@
-// Builds the per-user snapshot (GET /v1/snapshot) from the incrementally maintained model, the
-// profile's own recent events (bounded read by profile), the catalog and the active messages.
+// Builds the per-user snapshot (GET /v1/snapshot) from the newest trained model (personal list,
+// item-item neighbours, frequently-bought-together; services/model_registry.h) when there is one,
+// the incrementally maintained live model (fresh popularity, and neighbours of items the trained
+// model has not seen yet), the profile's own recent events (bounded read by profile), the
+// catalog and the active messages.
 // The ETag is a hash of the serialized snapshot without generated_at_ms, so unchanged content
 // always gets the same tag.
 //
@@ -13,6 +16,7 @@
 
 #include "sync_server/common/status.h"
 #include "sync_server/services/content_service.h"
+#include "sync_server/services/model_registry.h"
 #include "sync_server/services/reco_model.h"
 #include "sync_server/storage/store.h"
 #include "vitrine/v1/snapshot.pb.h"
@@ -27,6 +31,8 @@ struct SnapshotOptions {
   size_t popular_with_neighbours = 20;  // top popular items that also get neighbour lists
   size_t recent_items = 20;             // the profile's own items that get neighbour lists
   size_t profile_events = 500;          // newest events of the profile read per request
+  size_t fbt_anchors = 10;              // the profile's newest items that get FBT partners
+  size_t fbt_per_item = 6;
   std::string model_version = "popularity-cooc-1";
 };
 
@@ -39,8 +45,9 @@ class SnapshotService {
  public:
   using Clock = std::function<int64_t()>;
   // Everything passed in must outlive the service.
+  // `trained` may be null (live model only).
   SnapshotService(Store* store, RecoModel* model, CatalogService* catalog, MessageService* messages,
-                  SnapshotOptions options, Clock clock);
+                  SnapshotOptions options, Clock clock, ModelRegistry* trained = nullptr);
 
   // Either id may be empty; user_id wins when both resolve. An unknown user gets the
   // non-personal snapshot (popular, neighbours, messages) with an empty profile_id.
@@ -53,6 +60,7 @@ class SnapshotService {
   MessageService* const messages_;
   const SnapshotOptions options_;
   const Clock clock_;
+  ModelRegistry* const trained_;
 };
 
 // Strong ETag of a snapshot's content (generated_at_ms excluded).

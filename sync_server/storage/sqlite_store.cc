@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS messages(
 CREATE TABLE IF NOT EXISTS catalog(
   product_id TEXT PRIMARY KEY,
   body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS model_artifacts(
+  seq INTEGER PRIMARY KEY,
+  version TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  body BLOB NOT NULL);
 )sql";
 
 Status DbError(sqlite3* db, const std::string& what) {
@@ -491,6 +496,46 @@ class SqliteStore final : public Store {
       if (item.ParseFromString(s.ColumnBlob(0))) out.push_back(std::move(item));
     }
     return out;
+  }
+
+  Status PutModelArtifact(const std::string& version, int64_t created_at_ms,
+                          const std::string& bytes, int keep) override {
+    std::lock_guard lock(reader_mu_);
+    Status status = ExecSql(reader_, "BEGIN IMMEDIATE");
+    if (!status.ok()) return status;
+    Stmt s;
+    status = s.Prepare(
+        reader_, "INSERT INTO model_artifacts(version, created_at_ms, body) VALUES(?1, ?2, ?3)");
+    if (status.ok()) {
+      s.BindText(1, version);
+      s.BindInt(2, created_at_ms);
+      s.BindBlob(3, bytes);
+      status = s.Exec("put model artifact");
+    }
+    if (status.ok()) {
+      Stmt prune;
+      status = prune.Prepare(reader_,
+                             "DELETE FROM model_artifacts WHERE seq NOT IN "
+                             "(SELECT seq FROM model_artifacts ORDER BY seq DESC LIMIT ?1)");
+      if (status.ok()) {
+        prune.BindInt(1, std::max(1, keep));
+        status = prune.Exec("prune model artifacts");
+      }
+    }
+    if (!status.ok()) {
+      (void)ExecSql(reader_, "ROLLBACK");
+      return status;
+    }
+    return ExecSql(reader_, "COMMIT");
+  }
+  StatusOr<std::optional<std::string>> LatestModelArtifact() override {
+    std::lock_guard lock(reader_mu_);
+    Stmt s;
+    Status status =
+        s.Prepare(reader_, "SELECT body FROM model_artifacts ORDER BY seq DESC LIMIT 1");
+    if (!status.ok()) return status;
+    if (s.Step() == SQLITE_ROW) return std::optional<std::string>(s.ColumnBlob(0));
+    return std::optional<std::string>();
   }
 
   Status Ping() override {

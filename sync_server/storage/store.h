@@ -105,6 +105,13 @@ class Store {
   virtual Status UpsertCatalog(const std::vector<v1::CatalogItem>& items) = 0;
   virtual StatusOr<std::vector<v1::CatalogItem>> ListCatalog() = 0;
 
+  // Trained recommendation models (training/model_artifact.proto bytes), newest wins. Put keeps
+  // the `keep` newest versions and deletes older ones in the same transaction.
+  virtual Status PutModelArtifact(const std::string& version, int64_t created_at_ms,
+                                  const std::string& bytes, int keep) = 0;
+  // The newest artifact's bytes, or nullopt when none was ever stored.
+  virtual StatusOr<std::optional<std::string>> LatestModelArtifact() = 0;
+
   // Cheap liveness check of the database (for /healthz).
   virtual Status Ping() = 0;
 };
