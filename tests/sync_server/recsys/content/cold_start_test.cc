@@ -77,7 +77,8 @@ TEST(ColdStartBeautyTest, ContentBeatsOraclePopularityOnNewArrivals) {
   const RankingMetrics random = EvaluateColdStart(RandomModel(), split, 1);
   std::printf("cold start NDCG@10: content %.4f, oracle popularity %.4f, random %.4f\n", c.ndcg10(),
               pop.ndcg10(), random.ndcg10());
-  // Measured (3 seeds): content ~0.062, oracle popularity ~0.038, random ~0.005.
+  // Measured, seeds 1-3: content 0.0725 +- 0.010, oracle popularity 0.0401 +- 0.009, random
+  // 0.0041; seed 1 alone 0.0625 vs 0.0378 (1.65x), so 1.3x leaves room for fastText noise.
   EXPECT_GE(c.ndcg10(), 1.3 * pop.ndcg10());
   EXPECT_GT(pop.ndcg10(), 2 * random.ndcg10());
 }
