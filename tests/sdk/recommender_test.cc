@@ -368,3 +368,57 @@ TEST(RecommenderTest, ConcurrentUseIsSafe) {
 
 }  // namespace
 }  // namespace vitrine::internal
+
+namespace vitrine::internal {
+namespace {
+
+// Running shoes are bought with socks-like complements from the bags aisle: s1 -> b3, b4.
+v1::Snapshot ShopWithPartners() {
+  v1::Snapshot s = ShopSnapshot();
+  auto* fbt = s.add_frequently_bought_together();
+  fbt->set_product_id("s1");
+  for (auto [id, score] : std::vector<std::pair<const char*, float>>{{"b4", 0.6f}, {"b3", 0.3f}}) {
+    auto* i = fbt->add_items();
+    i->set_product_id(id);
+    i->set_score(score);
+  }
+  return s;
+}
+
+std::vector<std::string> MustRecommendAt(const Recommender& r, const std::string& placement,
+                                         const RecommendContext& ctx, size_t n) {
+  auto recs = r.Recommend(placement, ctx, n);
+  EXPECT_TRUE(recs.ok()) << recs.status().ToString();
+  return recs.ok() ? Ids(*recs) : std::vector<std::string>{};
+}
+
+TEST(RecommenderFbtTest, BoughtTogetherPlacementListsPartnersOnly) {
+  Recommender r;
+  r.SetSnapshot(ShopWithPartners());
+  const auto recs = MustRecommendAt(r, "frequently_bought_together", {"s1", ""}, 5);
+  EXPECT_EQ(recs, (std::vector<std::string>{"b4", "b3"}));
+  // An item with no partners falls back to what is similar to it.
+  const auto fallback = MustRecommendAt(r, "frequently_bought_together", {"s3", ""}, 5);
+  ASSERT_FALSE(fallback.empty());
+  EXPECT_EQ(fallback[0], "s6");  // s5 is sold out and s3's neighbour list is s5, s6, s4
+}
+
+TEST(RecommenderFbtTest, CartPlacementLeadsWithPartnersOfTheCart) {
+  Recommender r;
+  r.SetSnapshot(ShopWithPartners());
+  // Without a cart the personal list (b1 first) leads.
+  EXPECT_EQ(MustRecommendAt(r, "cart", {}, 3)[0], "b1");
+  r.OnEvent(ProductEvent("product_added_to_cart", {"s1"}));
+  const auto recs = MustRecommendAt(r, "cart", {}, 3);
+  EXPECT_EQ(recs[0], "b4");
+  EXPECT_FALSE(Contains(recs, "s1"));  // in the cart
+  // Partners bought already are not offered again.
+  v1::Event order = ProductEvent("order_completed", {"s1", "b4"});
+  order.mutable_order()->set_order_id("o1");
+  r.OnEvent(order);
+  r.OnEvent(ProductEvent("product_added_to_cart", {"s1"}));
+  EXPECT_FALSE(Contains(MustRecommendAt(r, "cart", {}, 10), "b4"));
+}
+
+}  // namespace
+}  // namespace vitrine::internal

@@ -168,7 +168,10 @@ class Client {
   void OnForeground();
 
   // --- Local serving (caller's thread, microseconds, works offline) ---
-  // placement: "home", "product_page", "cart", ... ; n: how many (<= 100).
+  // placement: "home", "product_page", "cart", "frequently_bought_together", ... ; n: how many
+  // (<= 100). "cart" leads with what is bought together with the cart's items;
+  // "frequently_bought_together" lists only the complements of context.product_id (and of the
+  // cart), or, when there are none, what is similar to it. Other placements use every signal.
   StatusOr<std::vector<Recommendation>> Recommend(const std::string& placement,
                                                   const RecommendContext& context, size_t n);
 

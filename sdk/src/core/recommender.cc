@@ -51,9 +51,15 @@ namespace vitrine::internal {
 namespace {
 
 // --- Tuning. Relative weights of the blended score; list scores are normalised to [0, 1]. ---
-constexpr float kContextNeighbourWeight = 2.0f;      // "similar to the item on this page"
-constexpr float kSessionNeighbourWeight = 1.5f;      // neighbours of what was viewed this session
-constexpr float kCartNeighbourWeight = 0.8f;         // complements of what is in the cart
+constexpr float kContextNeighbourWeight = 2.0f;  // "similar to the item on this page"
+constexpr float kSessionNeighbourWeight = 1.5f;  // neighbours of what was viewed this session
+constexpr float kCartNeighbourWeight = 0.8f;     // complements of what is in the cart
+// Frequently bought together (snapshot.frequently_bought_together): partners of the page's item
+// and of the cart. On the "cart" and "frequently_bought_together" placements they lead; elsewhere
+// they are one more signal.
+constexpr float kContextFbtWeight = 3.0f;
+constexpr float kCartFbtWeight = 2.0f;
+constexpr float kOtherPlacementFbtWeight = 0.5f;
 constexpr float kPersonalWeight = 1.0f;              // the server's list for this user
 constexpr float kPopularWeight = 0.3f;               // fallback
 constexpr float kCategoryAffinityWeight = 0.5f;      // session interest in the item's category
@@ -111,6 +117,9 @@ struct Index {
   // Neighbours in CSR form: items [nb_begin[i], nb_begin[i+1]) of nb are item i's neighbours.
   std::vector<uint32_t> nb_begin;
   std::vector<Scored> nb;
+  // Frequently-bought-together partners, same CSR layout.
+  std::vector<uint32_t> fbt_begin;
+  std::vector<Scored> fbt;
   std::vector<Scored> personal;
   std::vector<Scored> popular;
   std::vector<std::string> segment_ids;
@@ -212,24 +221,29 @@ std::shared_ptr<const Index> BuildIndex(const v1::Snapshot& snapshot) {
   }
   const size_t n = index->items.size();
 
-  // Neighbours: collect per item (first list per product wins), then lay out as CSR.
-  std::vector<int> list_of(n, -1);
-  for (int k = 0; k < snapshot.neighbours_size(); ++k) {
-    const uint32_t id = index->Find(snapshot.neighbours(k).product_id());
-    if (id != kNoId && list_of[id] < 0) list_of[id] = k;
-  }
-  index->nb_begin.resize(n + 1, 0);
-  std::vector<Scored> tmp;
-  for (size_t i = 0; i < n; ++i) {
-    index->nb_begin[i] = static_cast<uint32_t>(index->nb.size());
-    if (list_of[i] < 0) continue;
-    tmp.clear();
-    AppendNormalised(HeadOf(snapshot.neighbours(list_of[i]).items(), kMaxNeighbours), *index, &tmp);
-    for (const Scored& s : tmp) {
-      if (s.id != i) index->nb.push_back(s);  // an item is not its own neighbour
+  // Item -> item lists: collect per item (first list per product wins), then lay out as CSR.
+  auto build_csr = [&](const google::protobuf::RepeatedPtrField<v1::Neighbours>& lists,
+                       std::vector<uint32_t>* begin, std::vector<Scored>* flat) {
+    std::vector<int> list_of(n, -1);
+    for (int k = 0; k < lists.size(); ++k) {
+      const uint32_t id = index->Find(lists[k].product_id());
+      if (id != kNoId && list_of[id] < 0) list_of[id] = k;
     }
-  }
-  index->nb_begin[n] = static_cast<uint32_t>(index->nb.size());
+    begin->resize(n + 1, 0);
+    std::vector<Scored> tmp;
+    for (size_t i = 0; i < n; ++i) {
+      (*begin)[i] = static_cast<uint32_t>(flat->size());
+      if (list_of[i] < 0) continue;
+      tmp.clear();
+      AppendNormalised(HeadOf(lists[list_of[i]].items(), kMaxNeighbours), *index, &tmp);
+      for (const Scored& s : tmp) {
+        if (s.id != i) flat->push_back(s);  // an item is not its own partner
+      }
+    }
+    (*begin)[n] = static_cast<uint32_t>(flat->size());
+  };
+  build_csr(snapshot.neighbours(), &index->nb_begin, &index->nb);
+  build_csr(snapshot.frequently_bought_together(), &index->fbt_begin, &index->fbt);
 
   AppendNormalised(HeadOf(snapshot.personal(), kMaxListLength), *index, &index->personal);
   AppendNormalised(HeadOf(snapshot.popular(), kMaxListLength), *index, &index->popular);
@@ -443,7 +457,8 @@ class Recommender::Impl {
     }
   }
 
-  StatusOr<std::vector<Recommendation>> Recommend(const RecommendContext& context, size_t n) const {
+  StatusOr<std::vector<Recommendation>> Recommend(std::string_view placement,
+                                                  const RecommendContext& context, size_t n) const {
     if (n > kMaxRecommendations) {
       return Status(StatusCode::kInvalidArgument, "n must be <= 100");
     }
@@ -467,13 +482,28 @@ class Recommender::Impl {
       for (uint32_t k = index.nb_begin[id]; k < end; ++k) add(index.nb[k], weight);
     };
 
+    auto add_partners = [&](uint32_t id, float weight) {
+      const uint32_t end = index.fbt_begin[id + 1];
+      for (uint32_t k = index.fbt_begin[id]; k < end; ++k) add(index.fbt[k], weight);
+    };
+
     // 1. Candidates and base scores.
-    if (context_id != kNoId) add_neighbours(context_id, kContextNeighbourWeight);
-    CollectSession(index, &s);
-    for (const auto& [id, w] : s.session) add_neighbours(id, kSessionNeighbourWeight * w);
-    for (uint32_t id : cart_ids_) add_neighbours(id, kCartNeighbourWeight);
-    for (const Scored& c : index.personal) add(c, kPersonalWeight);
-    for (const Scored& c : index.popular) add(c, kPopularWeight);
+    const bool complements = placement == "cart" || placement == "frequently_bought_together";
+    const float fbt_scale = complements ? 1.0f : kOtherPlacementFbtWeight;
+    if (context_id != kNoId) add_partners(context_id, kContextFbtWeight * fbt_scale);
+    for (uint32_t id : cart_ids_) add_partners(id, kCartFbtWeight * fbt_scale);
+    // "Bought together" is a strict list: complements, or else what is similar to the item.
+    const bool strict = placement == "frequently_bought_together";
+    if (!strict || s.touched.empty()) {
+      if (context_id != kNoId) add_neighbours(context_id, kContextNeighbourWeight);
+    }
+    if (!strict) {
+      CollectSession(index, &s);
+      for (const auto& [id, w] : s.session) add_neighbours(id, kSessionNeighbourWeight * w);
+      for (uint32_t id : cart_ids_) add_neighbours(id, kCartNeighbourWeight);
+      for (const Scored& c : index.personal) add(c, kPersonalWeight);
+      for (const Scored& c : index.popular) add(c, kPopularWeight);
+    }
 
     // 2. Session boosts, filters, damping.
     s.candidates.clear();
@@ -795,10 +825,10 @@ void Recommender::Clear() { impl_->Clear(); }
 // `placement` does not change the ranking yet: context and session already carry what differs
 // between a product page and a cart page. It is accepted so that per-placement models can be
 // added without an API change.
-StatusOr<std::vector<Recommendation>> Recommender::Recommend(std::string_view /*placement*/,
+StatusOr<std::vector<Recommendation>> Recommender::Recommend(std::string_view placement,
                                                              const RecommendContext& context,
                                                              size_t n) const {
-  return impl_->Recommend(context, n);
+  return impl_->Recommend(placement, context, n);
 }
 
 std::optional<Recommendation> Recommender::InStockItem(std::string_view product_id) const {
