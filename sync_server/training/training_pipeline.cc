@@ -22,7 +22,10 @@ using recsys::ItemIndex;
 
 // Strength of each action as evidence of interest; one table for popularity and item-item.
 float ActionWeight(const std::string& type) {
-  if (type == "product_viewed" || type == "product_clicked") return 1.0f;
+  // A click on a recommendation is a click like any other: what we showed feeds the next model.
+  if (type == "product_viewed" || type == "product_clicked" || type == "recommendation_clicked") {
+    return 1.0f;
+  }
   if (type == "product_added_to_wishlist") return 2.0f;
   if (type == "product_added_to_cart") return 3.0f;
   if (type == "order_completed") return 5.0f;

@@ -7,8 +7,8 @@
 //  - frequently-bought-together from order baskets (order_completed lines; recsys::FbtModel with
 //    subcategories derived from catalog titles so complements pair and near-duplicates do not);
 //  - optionally the sequential transformer over each profile's product sequence.
-// Recommendation clicks (product_clicked with a list_id) count as clicks: they flow back into the
-// next training like any interaction.
+// Recommendation clicks (recommendation_clicked, product_clicked with a list_id) count as clicks:
+// what the device showed flows back into the next training like any interaction.
 //
 // Thread safety: Train is a pure function of its inputs; run it on any thread. `feed` is called
 // on the calling thread.
