@@ -2,12 +2,17 @@
 // table (default) or JSON (--json). Not a test: nothing here asserts; docs/benchmarks.md records
 // the figures and the command.
 //
-//   build/release/bench/vitrine-bench [--json] [--quick] [--server-bin PATH]
+//   build/release/bench/vitrine-bench [--json] [--quick] [--server-bin PATH] [--datasets DIR]
+//                                     [--no-recsys]
+// The recommendation keys come from vitrine-train-bench and vitrine-recsys-eval (they link the
+// server, whose full protobuf runtime cannot share a binary with the SDK's lite one).
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -80,12 +85,83 @@ std::pair<double, double> RunTrackBench(size_t events) {
   return {Percentile(ns, 0.5), Percentile(ns, 0.99)};
 }
 
+// Runs a tool and returns its stdout ("" when it could not run or failed).
+std::string RunTool(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  if (::pclose(pipe) != 0) {
+    std::fprintf(stderr, "failed: %s\n", command.c_str());
+    return {};
+  }
+  return out;
+}
+
+// The number after `"key":` in `json`, searching from `from`; NaN when absent.
+double JsonNumber(const std::string& json, const std::string& key, size_t from = 0) {
+  const std::string needle = "\"" + key + "\":";
+  const size_t at = json.find(needle, from);
+  if (at == std::string::npos) return std::nan("");
+  return std::strtod(json.c_str() + at + needle.size(), nullptr);
+}
+
+// Server-side recommendation figures (issue 5), from the tools that link the server: the refresh
+// benchmark and the offline evaluation.
+void RunRecsysBenches(const std::filesystem::path& tools, const std::string& datasets, bool quick,
+                      std::vector<Row>* rows) {
+  const auto train_bench = tools / "bench/training/vitrine-train-bench";
+  if (std::filesystem::exists(train_bench)) {
+    const std::string json =
+        RunTool(train_bench.string() + (quick ? " --customers 10000" : "") + " --json");
+    rows->push_back({"train_full_refresh_1m_s", JsonNumber(json, "train_full_refresh_1m_s"), "s",
+                     quick ? "(100k events)" : "<= 60"});
+    rows->push_back({"snapshot_bytes_p50", JsonNumber(json, "snapshot_bytes_p50"), "bytes", ""});
+  } else {
+    std::fprintf(stderr, "refresh: skipped, no %s\n", train_bench.c_str());
+  }
+  const auto eval = tools / "sync_server/recsys/tools/vitrine-recsys-eval";
+  if (!std::filesystem::exists(eval)) {
+    std::fprintf(stderr, "evaluation: skipped, no %s\n", eval.c_str());
+    return;
+  }
+  if (!std::filesystem::exists(std::filesystem::path(datasets) / "amazon" / "Beauty.txt")) {
+    std::fprintf(stderr, "evaluation: skipped, no datasets at %s (--datasets)\n", datasets.c_str());
+    return;
+  }
+  const bool sequential =
+      RunTool(eval.string() + " --help 2>&1 || true").find("sasrec") != std::string::npos;
+  for (const char* dataset : {"beauty", "toys"}) {
+    const std::string models = sequential && !quick ? "item-knn,sasrec" : "item-knn";
+    const std::string json =
+        RunTool(eval.string() + " --datasets " + datasets + " --dataset " + dataset + " --models " +
+                models + " --seeds " + (quick ? "1" : "3") + " --json 2>/dev/null");
+    // The best shipped model's NDCG@10, and the transformer's training time on Beauty.
+    double best = std::nan("");
+    for (size_t at = json.find("{\"model\":"); at != std::string::npos;
+         at = json.find("{\"model\":", at + 1)) {
+      const double ndcg = JsonNumber(json, "ndcg10", at);
+      if (std::isnan(best) || ndcg > best) best = ndcg;
+      if (json.compare(at, 17, "{\"model\":\"sasrec\"") == 0 && std::string(dataset) == "beauty") {
+        rows->push_back(
+            {"train_transformer_beauty_s", JsonNumber(json, "train_s", at), "s", "<= 600"});
+      }
+    }
+    rows->push_back({std::string("eval_ndcg10_") + dataset, best, "",
+                     std::string(dataset) == "beauty" ? ">= 0.057" : ">= 0.068"});
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bool json = false;
   bool quick = false;
   std::string server_bin;
+  std::string datasets = "../shared/datasets";
+  bool recsys = true;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json"))
       json = true;
@@ -93,8 +169,15 @@ int main(int argc, char** argv) {
       quick = true;
     else if (!std::strcmp(argv[i], "--server-bin") && i + 1 < argc)
       server_bin = argv[++i];
+    else if (!std::strcmp(argv[i], "--datasets") && i + 1 < argc)
+      datasets = argv[++i];
+    else if (!std::strcmp(argv[i], "--no-recsys"))
+      recsys = false;
     else {
-      std::fprintf(stderr, "usage: %s [--json] [--quick] [--server-bin PATH]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--json] [--quick] [--server-bin PATH] [--datasets DIR] "
+                   "[--no-recsys]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -137,6 +220,11 @@ int main(int argc, char** argv) {
                  server_bin.c_str());
   }
 
+  if (recsys) {
+    RunRecsysBenches(std::filesystem::path(argv[0]).parent_path().parent_path(), datasets, quick,
+                     &rows);
+  }
+
   if (json) {
     std::printf("{");
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -146,8 +234,9 @@ int main(int argc, char** argv) {
   } else {
     std::printf("%-28s %16s  %-9s %s\n", "metric", "value", "unit", "target");
     for (const auto& r : rows) {
-      std::printf("%-28s %16.2f  %-9s %s\n", r.key.c_str(), r.value, r.unit.c_str(),
-                  r.target.c_str());
+      // Ratios such as NDCG need four decimals; everything else reads fine with two.
+      std::printf(std::fabs(r.value) < 1 ? "%-28s %16.4f  %-9s %s\n" : "%-28s %16.2f  %-9s %s\n",
+                  r.key.c_str(), r.value, r.unit.c_str(), r.target.c_str());
     }
   }
   return 0;
