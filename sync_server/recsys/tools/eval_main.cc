@@ -14,6 +14,12 @@
 #include "sync_server/recsys/evaluation.h"
 #include "sync_server/recsys/item_knn.h"
 #include "sync_server/recsys/sequences.h"
+#ifdef VITRINE_HAVE_CONTENT
+#include "sync_server/recsys/content/content_model.h"
+#endif
+#ifdef VITRINE_HAVE_TRANSFORMER
+#include "sync_server/recsys/transformer/sasrec.h"
+#endif
 
 namespace vitrine::recsys {
 namespace {
@@ -26,7 +32,8 @@ struct Args {
   int threads = 0;
   bool validation = false;
   bool json = false;
-  std::map<std::string, double> knn;  // --knn key=value overrides
+  std::map<std::string, double> knn;     // --knn key=value overrides
+  std::map<std::string, double> hybrid;  // --hybrid shrinkage=..|content_weight=..
 };
 
 [[noreturn]] void Usage(const char* message) {
@@ -35,6 +42,7 @@ struct Args {
       "error: %s\n"
       "usage: vitrine-recsys-eval [--datasets DIR] [--dataset beauty|toys] [--models a,b]\n"
       "         [--seeds N] [--threads N] [--validation] [--json] [--knn key=value]\n"
+      "         [--hybrid shrinkage=S|content_weight=W]\n"
       "models: popularity, item-knn"
 #ifdef VITRINE_HAVE_TRANSFORMER
       ", sasrec"
@@ -81,11 +89,11 @@ Args Parse(int argc, char** argv) {
       a.validation = true;
     } else if (flag == "--json") {
       a.json = true;
-    } else if (flag == "--knn") {
+    } else if (flag == "--knn" || flag == "--hybrid") {
       const std::string kv = value();
       const size_t eq = kv.find('=');
-      if (eq == std::string::npos) Usage("--knn expects key=value");
-      a.knn[kv.substr(0, eq)] = std::atof(kv.c_str() + eq + 1);
+      if (eq == std::string::npos) Usage((flag + " expects key=value").c_str());
+      (flag == "--knn" ? a.knn : a.hybrid)[kv.substr(0, eq)] = std::atof(kv.c_str() + eq + 1);
     } else {
       Usage(("unknown flag " + flag).c_str());
     }
@@ -135,9 +143,50 @@ constexpr Published kPublished[] = {
     {"eSASRec", .0928, .0523, .0939, .0538},
 };
 
-std::unique_ptr<SequenceModel> MakeModel(const std::string& name, const Args& args) {
+// Titles (Beauty only) and attribute ids of the dataset's items, for the text models.
+ItemText LoadItemText(const Args& args, int32_t item_count) {
+  ItemText text;
+  const auto dir = args.datasets / "amazon";
+  const bool beauty = args.dataset == "beauty";
+  if (beauty) {
+    if (auto st = LoadS3RecTitles(dir / "beauty_s3rec_id_asin_title.tsv", item_count, &text);
+        !st.ok()) {
+      std::fprintf(stderr, "titles: %s\n", st.ToString().c_str());
+    }
+  }
+  const auto attrs =
+      dir / (beauty ? "Beauty_item2attributes.json" : "Toys_and_Games_item2attributes.json");
+  if (auto st = LoadS3RecAttributes(attrs, item_count, &text); !st.ok()) {
+    std::fprintf(stderr, "attributes: %s\n", st.ToString().c_str());
+  }
+  return text;
+}
+
+std::unique_ptr<SequenceModel> MakeModel(const std::string& name, const Args& args,
+                                         const ItemText& text) {
+  (void)text;
   if (name == "popularity") return std::make_unique<PopularityModel>();
   if (name == "item-knn") return std::make_unique<ItemKnnModel>(KnnOptions(args.knn));
+#ifdef VITRINE_HAVE_CONTENT
+  if (name == "content") return std::make_unique<ContentModel>(text);
+  if (name == "hybrid") {
+    HybridOptions options;
+    for (const auto& [k, v] : args.hybrid) {
+      if (k == "shrinkage") {
+        options.shrinkage = v;
+      } else if (k == "content_weight") {
+        options.content_weight = v;
+      } else {
+        Usage(("unknown --hybrid key " + k).c_str());
+      }
+    }
+    return std::make_unique<HybridModel>(std::make_unique<ItemKnnModel>(KnnOptions(args.knn)),
+                                         std::make_unique<ContentModel>(text), options);
+  }
+#endif
+#ifdef VITRINE_HAVE_TRANSFORMER
+  if (name == "sasrec") return std::make_unique<SasRecModel>();
+#endif
   return nullptr;
 }
 
@@ -154,6 +203,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   const LeaveOneOut split = SplitLeaveOneOut(*all);
+  const ItemText text = LoadItemText(args, all->item_count);
   std::fprintf(stderr, "%s: %zu shoppers, %d items, %zu interactions, %zu evaluated\n",
                path.string().c_str(), all->sequences.size(), all->item_count,
                all->interaction_count(), split.evaluated.size());
@@ -168,7 +218,7 @@ int Main(int argc, char** argv) {
     std::vector<RankingMetrics> runs;
     double train_s = 0;
     for (int seed = 1; seed <= args.seeds; ++seed) {
-      auto model = MakeModel(name, args);
+      auto model = MakeModel(name, args, text);
       if (!model) Usage(("unknown model " + name).c_str());
       TrainOptions train_options;
       train_options.seed = static_cast<uint64_t>(seed);
