@@ -195,16 +195,21 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
     anchors.push_back(view->popular[i].product_id());
   }
   std::unordered_set<std::string> anchored;
-  for (const auto& id : anchors) {
+  for (size_t a = 0; a < anchors.size(); ++a) {
+    const std::string& id = anchors[a];
     if (!anchored.insert(id).second) continue;
+    // The shopper's own items get full lists; popular items a short one (they are a fallback, and
+    // every neighbour drags its catalog entry into the snapshot).
+    const size_t limit =
+        a < recent.size() ? options_.neighbours_per_item : options_.popular_neighbours_per_item;
     std::vector<v1::ScoredItem> items;
     if (const auto* learned = trained ? trained->NeighboursOf(id) : nullptr) {
       for (const auto& s : learned->items()) {
-        if (items.size() >= options_.neighbours_per_item) break;
+        if (items.size() >= limit) break;
         items.push_back(s);
       }
     } else {
-      items = model_->Neighbours(id, options_.neighbours_per_item);
+      items = model_->Neighbours(id, limit);
     }
     if (items.empty()) continue;
     reference(id);

@@ -28,10 +28,11 @@ struct SnapshotOptions {
   size_t popular_items = 50;
   size_t personal_items = 50;
   size_t neighbours_per_item = 20;
-  size_t popular_with_neighbours = 20;  // top popular items that also get neighbour lists
-  size_t recent_items = 20;             // the profile's own items that get neighbour lists
-  size_t profile_events = 500;          // newest events of the profile read per request
-  size_t fbt_anchors = 10;              // the profile's newest items that get FBT partners
+  size_t popular_with_neighbours = 20;     // top popular items that also get neighbour lists
+  size_t popular_neighbours_per_item = 8;  // ... that long (the profile's own items: the above)
+  size_t recent_items = 20;                // the profile's own items that get neighbour lists
+  size_t profile_events = 500;             // newest events of the profile read per request
+  size_t fbt_anchors = 10;                 // the profile's newest items that get FBT partners
   size_t fbt_per_item = 6;
   std::string model_version = "popularity-cooc-1";
 };
