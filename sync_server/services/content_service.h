@@ -25,6 +25,16 @@ class CatalogService {
   // REQUIRES: every item has a product_id (DecodeCatalogItemJson).
   Status Upsert(const std::vector<v1::CatalogItem>& items);
   std::optional<v1::CatalogItem> Get(const std::string& product_id) const;
+  // Calls `read` with the item under the lock, without copying it; false when unknown. `read`
+  // must not call back into the service.
+  template <typename Fn>
+  bool Read(const std::string& product_id, Fn&& read) const {
+    std::shared_lock lock(mu_);
+    auto it = items_.find(product_id);
+    if (it == items_.end()) return false;
+    read(it->second);
+    return true;
+  }
   size_t size() const;
 
  private:

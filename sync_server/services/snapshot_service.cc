@@ -23,11 +23,9 @@ std::string TopCategory(const std::string& category) {
 
 }  // namespace
 
-std::string SnapshotEtag(const v1::Snapshot& snapshot) {
-  v1::Snapshot copy = snapshot;
-  copy.set_generated_at_ms(0);
-  std::string bytes;
-  copy.SerializeToString(&bytes);
+namespace {
+
+std::string EtagOfBytes(const std::string& bytes) {
   // Two FNV-1a 64 lanes with different offsets: a 128-bit content hash, stable across restarts,
   // with no library state (OpenSSL's per-thread state would outlive cpprest's pool threads).
   uint64_t a = 0xcbf29ce484222325ULL;
@@ -44,6 +42,14 @@ std::string SnapshotEtag(const v1::Snapshot& snapshot) {
   }
   tag.push_back('"');
   return tag;
+}
+
+}  // namespace
+
+std::string SnapshotEtag(const v1::Snapshot& snapshot) {
+  v1::Snapshot copy = snapshot;
+  copy.set_generated_at_ms(0);
+  return EtagOfBytes(copy.SerializeAsString());
 }
 
 SnapshotService::SnapshotService(Store* store, RecoModel* model, CatalogService* catalog,
@@ -91,7 +97,8 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
         }
         std::string category = line.category();
         if (category.empty()) {
-          if (auto item = catalog_->Get(line.product_id())) category = item->category();
+          catalog_->Read(line.product_id(),
+                         [&](const v1::CatalogItem& item) { category = item.category(); });
         }
         if (!category.empty()) {
           affinity[TopCategory(category)] += w;
@@ -124,14 +131,18 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
 
   // Category of an item, from the catalog first, then from event lines.
   auto category_of = [&](const std::string& id) -> std::string {
-    if (auto item = catalog_->Get(id)) return item->category();
+    std::string category;
+    if (catalog_->Read(id, [&](const v1::CatalogItem& item) { category = item.category(); })) {
+      return category;
+    }
     if (auto item = model_->ItemFromEvents(id)) return item->category();
     return {};
   };
 
   auto in_stock = [&](const std::string& id) {
-    auto item = catalog_->Get(id);
-    return !item || item->stock() > 0;  // unknown to the catalog: nothing says it is sold out
+    bool available = true;  // unknown to the catalog: nothing says it is sold out
+    catalog_->Read(id, [&](const v1::CatalogItem& item) { available = item.stock() > 0; });
+    return available;
   };
 
   // Personal, from the trained model: the sequential model (or item-item votes) over the
@@ -258,7 +269,10 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
   }
 
   SnapshotResult result;
-  result.etag = SnapshotEtag(snap);
+  // SnapshotEtag without its copy: hash the content with generated_at_ms cleared, then restore.
+  snap.set_generated_at_ms(0);
+  result.etag = EtagOfBytes(snap.SerializeAsString());
+  snap.set_generated_at_ms(now);
   result.snapshot = std::move(snap);
   return result;
 }
