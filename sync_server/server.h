@@ -18,6 +18,10 @@
 #include "sync_server/services/reco_model.h"
 #include "sync_server/services/snapshot_service.h"
 #include "sync_server/storage/store.h"
+#ifdef VITRINE_HAVE_CAMPAIGNS
+#include "sync_server/campaigns/campaign_store.h"
+#include "sync_server/campaigns/tracking.h"
+#endif
 
 namespace vitrine::server {
 
@@ -44,6 +48,14 @@ class App {
   Store& store() { return *store_; }
   Metrics& metrics() { return metrics_; }
   const Clock& clock() const { return clock_; }
+#ifdef VITRINE_HAVE_CAMPAIGNS
+  // ---- campaigns (email tracking) ----
+  // Tokens are signed with a key derived from the admin key; engagements go to the campaign
+  // tables and, when human, to the recipient's profile as email_opened / email_clicked events.
+  campaigns::TrackingService& tracking() { return *tracking_; }
+  campaigns::CampaignStore& campaign_store() { return *campaign_store_; }
+  const campaigns::TokenSigner& tracking_signer() const { return *tracking_signer_; }
+#endif
 
  private:
   App(ServerConfig config, Clock clock) : config_(std::move(config)), clock_(std::move(clock)) {}
@@ -59,6 +71,14 @@ class App {
   std::unique_ptr<ModelRegistry> models_;  // after catalog_ and store_: destroyed before them
   std::unique_ptr<SnapshotService> snapshots_;
   std::unique_ptr<IngestService> ingest_;
+#ifdef VITRINE_HAVE_CAMPAIGNS
+  // After ingest_, so destroyed before it (the profile sink ingests).
+  std::unique_ptr<campaigns::CampaignStore> campaign_store_;
+  std::unique_ptr<campaigns::TokenSigner> tracking_signer_;
+  std::unique_ptr<campaigns::ProfileEngagementSink> profile_sink_;
+  std::unique_ptr<campaigns::FanOutSink> engagement_sink_;
+  std::unique_ptr<campaigns::TrackingService> tracking_;
+#endif
 };
 
 }  // namespace vitrine::server

@@ -306,6 +306,11 @@ struct HttpServer::Impl {
       if (m != methods::POST) return MethodNotAllowed(req, ctx, "POST");
       return Identify(req, ctx);
     }
+#ifdef VITRINE_HAVE_CAMPAIGNS
+    // ---- campaigns: email tracking routes (begin) ----
+    if (path.starts_with("/t/")) return Tracking(req, ctx, path);
+    // ---- campaigns: email tracking routes (end) ----
+#endif
     if (path.starts_with("/v1/admin/")) return Admin(req, ctx, path);
     if (!app->config().static_dir.empty() && m == methods::GET && !path.starts_with("/v1/")) {
       return Static(req, ctx, path);
@@ -315,6 +320,67 @@ struct HttpServer::Impl {
   }
 
   // ---- handlers ------------------------------------------------------------------------------
+
+#ifdef VITRINE_HAVE_CAMPAIGNS
+  // ---- campaigns: email tracking handlers (begin) ----
+  // No key: these URLs are in emails. TrackingService verifies the signed token; this only maps
+  // its answers onto HTTP. GET /t/o/{token}: the open pixel (always the GIF, so a forged token
+  // learns nothing). GET /t/c/{token}: 302 to the URL signed into the token, else 400 (no open
+  // redirect). /t/u/{token}: GET shows a confirmation page and changes nothing (RFC 8058: link
+  // scanners fetch everything); POST unsubscribes.
+  void Tracking(http_request& req, RequestContext& ctx, const std::string& path) {
+    const std::string& m = ctx.method;
+    const std::string prefix = path.substr(0, std::min<size_t>(path.size(), 5));
+    const std::string token = path.size() > 5 ? path.substr(5) : std::string();
+    const std::string user_agent = Header(req, "User-Agent");
+    const std::string ip = req.remote_address();
+    ctx.route = prefix.size() == 5 ? prefix.substr(0, 4) : path;  // no tokens in metric labels
+    auto html = [&](status_code code, const std::string& body) {
+      http_response resp(code);
+      resp.headers().add("Cache-Control", "no-store");
+      resp.set_body(body, "text/html; charset=utf-8");
+      Send(req, ctx, std::move(resp));
+    };
+    const std::string invalid_page =
+        "<!doctype html><meta charset=\"utf-8\"><title>Link not valid</title>"
+        "<p>This link is not valid or has expired.</p>";
+    if (prefix == "/t/o/") {
+      if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
+      (void)app->tracking().Open(token, user_agent, ip);
+      const std::string& gif = campaigns::TrackingService::PixelGif();
+      http_response resp(status_codes::OK);
+      resp.headers().add("Cache-Control", "no-store, private");
+      resp.set_body(std::vector<unsigned char>(gif.begin(), gif.end()));
+      resp.headers().set_content_type("image/gif");
+      return Send(req, ctx, std::move(resp));
+    }
+    if (prefix == "/t/c/") {
+      if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
+      auto url = app->tracking().Click(token, user_agent, ip);
+      if (!url.ok()) return html(status_codes::BadRequest, invalid_page);
+      http_response resp(status_codes::Found);
+      resp.headers().add("Location", *url);
+      resp.headers().add("Cache-Control", "no-store");
+      return Send(req, ctx, std::move(resp));
+    }
+    if (prefix == "/t/u/") {
+      if (m == methods::GET) {
+        auto page = app->tracking().UnsubscribePage(token, path);
+        if (!page.ok()) return html(status_codes::BadRequest, invalid_page);
+        return html(status_codes::OK, *page);
+      }
+      if (m != methods::POST) return MethodNotAllowed(req, ctx, "GET, POST");
+      Status s = app->tracking().Unsubscribe(token);
+      if (s.kind() == Status::Kind::kInvalid) return html(status_codes::BadRequest, invalid_page);
+      if (!s.ok()) return html(status_codes::ServiceUnavailable, "<p>Please try again.</p>");
+      return html(status_codes::OK,
+                  "<!doctype html><meta charset=\"utf-8\"><title>Unsubscribed</title>"
+                  "<p>You are unsubscribed and will not get these emails again.</p>");
+    }
+    SendError(req, ctx, Status(Status::Kind::kNotFound, "not_found", "no route " + path), true);
+  }
+  // ---- campaigns: email tracking handlers (end) ----
+#endif
 
   void Healthz(http_request& req, RequestContext& ctx) {
     Status s = app->store().Ping();
