@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <span>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -11,6 +12,9 @@
 #include "sync_server/recsys/item_knn.h"
 #include "sync_server/recsys/text_features.h"
 
+#ifdef VITRINE_HAVE_CONTENT
+#include "sync_server/recsys/content/content_model.h"
+#endif
 #ifdef VITRINE_HAVE_TRANSFORMER
 #include "sync_server/recsys/transformer/sasrec.h"
 #endif
@@ -206,25 +210,88 @@ StatusOr<v1::ModelArtifact> Train(const EventFeed& feed,
   knn_options.neighbours = static_cast<int>(options.neighbours_per_item);
   recsys::ItemKnnModel knn(knn_options);
   if (Status s = knn.FitWeighted(item_count, weighted, Sub(control, 0.1, 0.4)); !s.ok()) return s;
+  // Frequently bought together and the cold-start neighbours read the catalog titles.
+  recsys::ItemText text;
+  text.titles.assign(ids.size(), std::string());
+  for (const auto& item : catalog) {
+    text.titles[static_cast<size_t>(index[item.product_id()])] = item.title();
+  }
+
+  // Cold start: catalog items nobody touched yet get neighbours by text similarity, and appear
+  // at the tail of the lists of their closest touched items, so "similar" shows new products.
+  std::vector<std::vector<recsys::ScoredNeighbour>> cold_lists(ids.size());
+  std::vector<std::vector<recsys::ScoredNeighbour>> cold_tails(ids.size());
+  int64_t cold_items = 0;
+#ifdef VITRINE_HAVE_CONTENT
+  if (options.content_cold_start) {
+    std::vector<bool> touched(ids.size(), false);
+    for (const auto& seq : weighted) {
+      for (const auto& [item, w] : seq) touched[static_cast<size_t>(item)] = true;
+    }
+    std::vector<ItemIndex> cold;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!touched[i] && !text.titles[i].empty()) cold.push_back(static_cast<ItemIndex>(i));
+    }
+    if (!cold.empty()) {
+      recsys::ContentModel content(text);
+      recsys::SequenceSet shape;
+      shape.item_count = item_count;
+      if (Status s = content.Fit(shape, Sub(control, 0.4, 0.45)); !s.ok()) return s;
+      for (ItemIndex c : cold) {
+        std::vector<recsys::ScoredNeighbour> best;
+        for (ItemIndex j = 0; j < item_count; ++j) {
+          if (j == c || text.titles[static_cast<size_t>(j)].empty()) continue;
+          const float sim = content.Similarity(c, j);
+          if (sim > 0) best.push_back({j, sim});
+        }
+        const size_t k = std::min(best.size(), options.neighbours_per_item);
+        std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(k), best.end(),
+                          [](const auto& a, const auto& b) {
+                            return a.score != b.score ? a.score > b.score : a.item < b.item;
+                          });
+        best.resize(k);
+        size_t tails = 0;
+        for (const auto& b : best) {
+          if (tails >= 3) break;
+          if (!touched[static_cast<size_t>(b.item)]) continue;
+          cold_tails[static_cast<size_t>(b.item)].push_back({c, b.score});
+          ++tails;
+        }
+        cold_lists[static_cast<size_t>(c)] = std::move(best);
+        ++cold_items;
+      }
+    }
+  }
+#endif
+
   int64_t links = 0;
   for (int32_t i = 0; i < item_count; ++i) {
-    const auto nb = knn.Neighbours(i);
-    if (nb.empty()) continue;
+    const auto learned = knn.Neighbours(i);
+    const auto& tail = cold_tails[static_cast<size_t>(i)];
+    const std::span<const recsys::ScoredNeighbour> head =
+        learned.empty()
+            ? std::span<const recsys::ScoredNeighbour>(cold_lists[static_cast<size_t>(i)])
+            : learned;
+    if (head.empty() && tail.empty()) continue;
     auto* n = artifact.add_neighbours();
     n->set_product_id(ids[static_cast<size_t>(i)]);
-    for (const auto& x : nb) {
+    float last = 1.0f;
+    for (const auto& x : head) {
       auto* s = n->add_items();
       s->set_product_id(ids[static_cast<size_t>(x.item)]);
       s->set_score(x.score);
+      last = x.score;
+      ++links;
+    }
+    // New products ride at the tail, scored below every learned neighbour.
+    for (const auto& x : tail) {
+      auto* s = n->add_items();
+      s->set_product_id(ids[static_cast<size_t>(x.item)]);
+      s->set_score(last * 0.5f * x.score);
       ++links;
     }
   }
 
-  // Frequently bought together, from order baskets, with the complement rule over titles.
-  recsys::ItemText text;
-  text.titles.assign(ids.size(), std::string());
-  for (const auto& item : catalog)
-    text.titles[static_cast<size_t>(index[item.product_id()])] = item.title();
   std::vector<int32_t> broad(ids.size(), -1);
   {
     std::unordered_map<std::string, int32_t> broad_ids;
@@ -291,6 +358,7 @@ StatusOr<v1::ModelArtifact> Train(const EventFeed& feed,
   stats->set_baskets(static_cast<int64_t>(basket_set.sequences.size()));
   stats->set_neighbour_links(links);
   stats->set_fbt_pairs(fbt_pairs);
+  stats->set_cold_items(cold_items);
   stats->set_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   Report(control, "done", 1.0,

@@ -6,6 +6,8 @@
 //    per-action weights (recsys::ItemKnnModel::FitWeighted);
 //  - frequently-bought-together from order baskets (order_completed lines; recsys::FbtModel with
 //    subcategories derived from catalog titles so complements pair and near-duplicates do not);
+//  - cold start: catalog items no one has touched get neighbours from title embeddings and join
+//    the "similar" lists of their closest items;
 //  - optionally the sequential transformer over each profile's product sequence.
 // Recommendation clicks (recommendation_clicked, product_clicked with a list_id) count as clicks:
 // what the device showed flows back into the next training like any interaction.
@@ -40,7 +42,10 @@ struct TrainingOptions {
   size_t fbt_per_item = 10;
   int min_item_interactions = 1;  // items with fewer weighted interactions get no neighbours
   bool sequential = false;        // train the transformer (needs a build with libtorch)
-  int sequential_epochs = 0;      // 0: the model's default
+  // Catalog items without any interaction get neighbours by title similarity (fastText; needs a
+  // build with libfasttext) and join the tail of their closest items' lists.
+  bool content_cold_start = true;
+  int sequential_epochs = 0;  // 0: the model's default
   int threads = 0;
   uint64_t seed = 1;
 };

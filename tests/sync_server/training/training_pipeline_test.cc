@@ -174,3 +174,42 @@ TEST(TrainedModelTest, RejectsMalformedArtifacts) {
 
 }  // namespace
 }  // namespace vitrine::training
+
+namespace vitrine::training {
+namespace {
+
+TEST(TrainingPipelineTest, NewProductsAreNeighboursByTheirText) {
+  auto catalog = Catalog();
+  vitrine::v1::CatalogItem fresh;
+  fresh.set_product_id("pink");
+  fresh.set_title("Glossy Nail Polish Pink");
+  fresh.set_category("Nails/Polish");
+  catalog.push_back(fresh);
+  const auto events = History();
+  auto artifact = Train(FeedOf(events), catalog, "m-1", kNow, {}, {});
+  ASSERT_TRUE(artifact.ok()) << artifact.status().ToString();
+  auto model = TrainedModel::FromArtifact(*artifact);
+  ASSERT_TRUE(model.ok());
+  if (artifact->stats().cold_items() == 0) {
+    GTEST_SKIP() << "built without fastText (libfasttext-dev): no text-based cold start";
+  }
+  EXPECT_EQ(artifact->stats().cold_items(), 1);
+  const auto* own = (*model)->NeighboursOf("pink");
+  ASSERT_NE(own, nullptr);
+  EXPECT_EQ(own->items(0).product_id(), "polish");  // the only other "glossy nail polish"
+  // ... and the new product shows at the tail of polish's learned list, below its learned items.
+  const auto* polish = (*model)->NeighboursOf("polish");
+  ASSERT_NE(polish, nullptr);
+  ASSERT_GE(polish->items_size(), 2);
+  EXPECT_EQ(polish->items(polish->items_size() - 1).product_id(), "pink");
+  EXPECT_LT(polish->items(polish->items_size() - 1).score(), polish->items(0).score());
+
+  TrainingOptions without;
+  without.content_cold_start = false;
+  auto plain = Train(FeedOf(events), catalog, "m-1", kNow, without, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->stats().cold_items(), 0);
+}
+
+}  // namespace
+}  // namespace vitrine::training
