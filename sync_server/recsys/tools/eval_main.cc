@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sync_server/recsys/evaluation.h"
+#include "sync_server/recsys/fbt.h"
 #include "sync_server/recsys/item_knn.h"
 #include "sync_server/recsys/sequences.h"
 #ifdef VITRINE_HAVE_CONTENT
@@ -164,9 +165,11 @@ ItemText LoadItemText(const Args& args, int32_t item_count) {
 
 std::unique_ptr<SequenceModel> MakeModel(const std::string& name, const Args& args,
                                          const ItemText& text) {
-  (void)text;
   if (name == "popularity") return std::make_unique<PopularityModel>();
   if (name == "item-knn") return std::make_unique<ItemKnnModel>(KnnOptions(args.knn));
+  // Complements only (the complement rule drops near-duplicates and same-subcategory items), so
+  // it is not built to win next-item ranking; it is listed to show what it costs there.
+  if (name == "fbt") return std::make_unique<FbtModel>(DeriveCatalogFeatures(text));
 #ifdef VITRINE_HAVE_CONTENT
   if (name == "content") return std::make_unique<ContentModel>(text);
   if (name == "hybrid") {
