@@ -44,12 +44,12 @@ struct Args {
       "usage: vitrine-recsys-eval [--datasets DIR] [--dataset beauty|toys] [--models a,b]\n"
       "         [--seeds N] [--threads N] [--validation] [--json] [--knn key=value]\n"
       "         [--hybrid shrinkage=S|content_weight=W]\n"
-      "models: popularity, item-knn"
+      "models: popularity, item-knn, fbt"
 #ifdef VITRINE_HAVE_TRANSFORMER
       ", sasrec"
 #endif
 #ifdef VITRINE_HAVE_CONTENT
-      ", content"
+      ", content, hybrid (item-knn + content)"
 #endif
       "\n",
       message);
