@@ -355,18 +355,34 @@ class SqliteStore final : public Store {
   }
 
   Status ScanEvents(const std::function<void(int64_t, const v1::Event&)>& fn) override {
-    std::lock_guard lock(reader_mu_);
-    Stmt s;
-    Status status = s.Prepare(reader_, "SELECT profile_id, payload FROM events ORDER BY seq");
-    if (!status.ok()) return status;
-    v1::Event event;
-    int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) {
-      const std::string payload = s.ColumnBlob(1);
-      if (event.ParseFromString(payload)) fn(s.ColumnInt(0), event);
+    // A connection of its own: a scan (training reads every event, for seconds) must not hold
+    // the shared reader that snapshot and admin requests need. WAL gives it a consistent view
+    // while the writer goes on.
+    std::string path;
+    {
+      std::lock_guard lock(reader_mu_);
+      const char* name = sqlite3_db_filename(reader_, "main");
+      path = name != nullptr ? name : "";
     }
-    if (rc != SQLITE_DONE) return DbError(reader_, "scan events");
-    return Status::Ok();
+    auto conn = OpenConnection(path);
+    if (!conn.ok()) return conn.status();
+    sqlite3* db = *conn;
+    Status status;
+    {
+      Stmt s;
+      status = s.Prepare(db, "SELECT profile_id, payload FROM events ORDER BY seq");
+      if (status.ok()) {
+        v1::Event event;
+        int rc;
+        while ((rc = s.Step()) == SQLITE_ROW) {
+          const std::string payload = s.ColumnBlob(1);
+          if (event.ParseFromString(payload)) fn(s.ColumnInt(0), event);
+        }
+        if (rc != SQLITE_DONE) status = DbError(db, "scan events");
+      }
+    }
+    sqlite3_close(db);
+    return status;
   }
 
   StatusOr<StoreStats> Stats() override {
