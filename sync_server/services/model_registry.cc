@@ -2,6 +2,12 @@
 
 #include <chrono>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace vitrine::server {
 
 ModelRegistry::ModelRegistry(Store* store, CatalogService* catalog,
@@ -84,6 +90,10 @@ bool ModelRegistry::TrainAsync() {
   }
   if (worker_.joinable()) worker_.join();
   worker_ = std::thread([this] {
+#if defined(__linux__)
+    // Background work: on a small box the HTTP threads serving ingest and snapshots come first.
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+#endif
     std::lock_guard inner(run_mu_);
     (void)RunTraining();
   });
