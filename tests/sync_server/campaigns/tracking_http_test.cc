@@ -5,6 +5,7 @@
 // such and do not reach the profile.
 #include <gtest/gtest.h>
 
+#include "sync_server/campaigns/campaign_report.h"
 #include "sync_server/campaigns/campaign_store.h"
 #include "tests/sync_server/test_server.h"
 
@@ -152,6 +153,38 @@ TEST_F(TrackingHttpTest, GetDoesNotUnsubscribeOneClickPostDoes) {
   EXPECT_EQ(list->back().kind, Engagement::Kind::kUnsubscribe);
   // Other methods are refused.
   EXPECT_EQ(server::testing::HttpCall(server_.port(), "DELETE", path).status, 405);
+}
+
+TEST_F(TrackingHttpTest, ReportJoinsSendsEngagementsAndProfileOrders) {
+  // user-7 (sent, set up above) opens and then orders through the normal ingest path.
+  ASSERT_EQ(Get("/t/o/" + Token(TokenKind::kOpen)).status, 200);
+  v1::Batch batch;
+  v1::Event order =
+      server::testing::OrderEvent(1, "anon-7", "order-1", "p1", App::SystemClockMs() - 60'000);
+  order.set_user_id("user-7");
+  *batch.add_events() = order;
+  ASSERT_EQ(server_.PostBatch(batch).status, 200);
+  SendRecord held;
+  held.campaign_id = "spring";
+  held.recipient_id = "user-8";
+  held.segment = "s";
+  held.held_out = true;
+  held.status = SendStatus::kHeldOut;
+  held.at_ms = App::SystemClockMs() - 3'600'000;
+  ASSERT_TRUE(server_.app().campaign_store().RecordSend(held).ok());
+
+  const OrderLookup orders = OrdersFromStore(&server_.app().store());
+  auto text = RenderCampaignReport(server_.app().campaign_store(), "spring", orders);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_NE(text->find("open rate 100.0%"), std::string::npos) << *text;
+  EXPECT_NE(text->find("opener conversion 100.0%"), std::string::npos) << *text;
+  CampaignReportOptions json;
+  json.json = true;
+  auto report = RenderCampaignReport(server_.app().campaign_store(), "spring", orders, json);
+  ASSERT_TRUE(report.ok());
+  EXPECT_NE(report->find("\"revenue_per_treated\":12.34"), std::string::npos) << *report;
+  EXPECT_NE(report->find("\"revenue_per_holdout\":0"), std::string::npos) << *report;
+  EXPECT_FALSE(RenderCampaignReport(server_.app().campaign_store(), "nope", orders).ok());
 }
 
 TEST(CampaignStoreTest, SendsRoundTripAndSuppressionsPersist) {
