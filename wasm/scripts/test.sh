@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The WebAssembly build's whole check in one command: dependencies (first run only), configure,
+# build, and the core's unit tests under node via ctest. Exits non-zero on any failure; exits 0
+# with a note when Emscripten is not installed and --require is not given, so a caller can run it
+# unconditionally.
+#
+# Usage: wasm/scripts/test.sh [--build-dir DIR] [--deps-dir DIR] [-j N] [--require]
+#                             [-- extra ctest arguments]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD="${ROOT}/build/wasm"
+DEPS="${ROOT}/build/wasm-deps"
+JOBS=2
+REQUIRE=0
+CTEST_ARGS=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --build-dir) BUILD="$2"; shift 2 ;;
+    --deps-dir) DEPS="$2"; shift 2 ;;
+    -j) JOBS="$2"; shift 2 ;;
+    --require) REQUIRE=1; shift ;;
+    --) shift; CTEST_ARGS=("$@"); break ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v emcmake >/dev/null || ! command -v node >/dev/null; then
+  if [[ "${REQUIRE}" == 1 ]]; then
+    echo "wasm: emscripten or node missing (apt-get install emscripten nodejs)" >&2
+    exit 1
+  fi
+  echo "wasm: skipped (emscripten not installed)"
+  exit 0
+fi
+
+# Debian's emscripten finds its JS tools (acorn, ...) through NODE_PATH; node 20's built-in
+# fetch breaks the 3.1.6 loader, hence --no-experimental-fetch wherever node runs the output.
+export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
+NODE="$(command -v node)"
+
+"${ROOT}/wasm/scripts/build-deps.sh" --deps-dir "${DEPS}" -j "${JOBS}"
+
+if [[ ! -f "${BUILD}/build.ninja" ]]; then
+  emcmake cmake -S "${ROOT}/wasm" -B "${BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DVITRINE_WERROR=ON -DVITRINE_WASM_DEPS="${DEPS}/prefix" \
+    "-DCMAKE_CROSSCOMPILING_EMULATOR=${NODE};--no-experimental-fetch" >/dev/null
+fi
+nice -n 10 cmake --build "${BUILD}" -j "${JOBS}"
+ctest --test-dir "${BUILD}" -j "${JOBS}" --output-on-failure "${CTEST_ARGS[@]}"
