@@ -16,8 +16,8 @@ constexpr size_t kMaxDeadLetters = 1000;
 
 struct StoreState {
   std::mutex mu;
-  std::map<uint64_t, QueuedEvent> queue;              // by seq: ReadOldest walks in order
-  std::unordered_map<std::string, uint64_t> by_id;    // event_id -> seq
+  std::map<uint64_t, QueuedEvent> queue;            // by seq: ReadOldest walks in order
+  std::unordered_map<std::string, uint64_t> by_id;  // event_id -> seq
   std::vector<std::pair<QueuedEvent, std::string>> dead_letters;  // oldest first
   uint64_t bytes = 0;
   std::map<std::string, std::string, std::less<>> kv;
@@ -67,8 +67,7 @@ class MemoryStore final : public Store {
     return removed;
   }
 
-  Status DeadLetter(const std::vector<std::string>& event_ids,
-                    const std::string& reason) override {
+  Status DeadLetter(const std::vector<std::string>& event_ids, const std::string& reason) override {
     std::lock_guard<std::mutex> lock(s_->mu);
     for (const std::string& id : event_ids) {
       QueuedEvent moved;
