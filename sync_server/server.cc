@@ -69,8 +69,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
   auto campaign_store = campaigns::CampaignStore::Open(config.db);
   if (!campaign_store.ok()) return campaign_store.status();
   app->campaign_store_ = std::move(*campaign_store);
-  app->tracking_signer_ = std::make_unique<campaigns::TokenSigner>(
-      campaigns::TokenSigner::DeriveKey(config.admin_key));
+  app->tracking_signer_ =
+      std::make_unique<campaigns::TokenSigner>(campaigns::TokenSigner::DeriveKey(config.admin_key));
   app->profile_sink_ = std::make_unique<campaigns::ProfileEngagementSink>(
       [ingest = app->ingest_.get()](const v1::Event& event) {
         v1::Batch batch;
@@ -78,9 +78,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
         auto r = ingest->Ingest(std::move(batch));
         return r.ok() ? Status::Ok() : r.status();
       });
-  app->engagement_sink_ = std::make_unique<campaigns::FanOutSink>(
-      std::vector<campaigns::EngagementSink*>{app->campaign_store_.get(),
-                                              app->profile_sink_.get()});
+  app->engagement_sink_ =
+      std::make_unique<campaigns::FanOutSink>(std::vector<campaigns::EngagementSink*>{
+          app->campaign_store_.get(), app->profile_sink_.get()});
   app->tracking_ = std::make_unique<campaigns::TrackingService>(
       app->tracking_signer_.get(), app->engagement_sink_.get(), app->campaign_store_.get(),
       campaigns::OpenClassifier(), app->clock_);

@@ -307,9 +307,8 @@ struct HttpServer::Impl {
       return Identify(req, ctx);
     }
 #ifdef VITRINE_HAVE_CAMPAIGNS
-    // ---- campaigns: email tracking routes (begin) ----
+    // ---- campaigns: email tracking routes (no key; see Tracking below) ----
     if (path.starts_with("/t/")) return Tracking(req, ctx, path);
-    // ---- campaigns: email tracking routes (end) ----
 #endif
     if (path.starts_with("/v1/admin/")) return Admin(req, ctx, path);
     if (!app->config().static_dir.empty() && m == methods::GET && !path.starts_with("/v1/")) {
