@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sync_server/recsys/ensemble.h"
 #include "sync_server/recsys/evaluation.h"
 #include "sync_server/recsys/fbt.h"
 #include "sync_server/recsys/item_knn.h"
@@ -35,6 +36,8 @@ struct Args {
   bool json = false;
   std::map<std::string, double> knn;     // --knn key=value overrides
   std::map<std::string, double> hybrid;  // --hybrid shrinkage=..|content_weight=..
+  double sasrec_budget_s = 0;            // --sasrec-budget-s: wall-clock cap of one fit
+  double ensemble_weight = 0.5;          // --ensemble-weight: the transformer's share
 };
 
 [[noreturn]] void Usage(const char* message) {
@@ -46,7 +49,7 @@ struct Args {
       "         [--hybrid shrinkage=S|content_weight=W]\n"
       "models: popularity, item-knn, fbt"
 #ifdef VITRINE_HAVE_TRANSFORMER
-      ", sasrec"
+      ", sasrec, ensemble (item-knn + sasrec; --ensemble-weight W, --sasrec-budget-s S)"
 #endif
 #ifdef VITRINE_HAVE_CONTENT
       ", content, hybrid (item-knn + content)"
@@ -86,6 +89,10 @@ Args Parse(int argc, char** argv) {
       a.seeds = std::atoi(value().c_str());
     } else if (flag == "--threads") {
       a.threads = std::atoi(value().c_str());
+    } else if (flag == "--sasrec-budget-s") {
+      a.sasrec_budget_s = std::atof(value().c_str());
+    } else if (flag == "--ensemble-weight") {
+      a.ensemble_weight = std::atof(value().c_str());
     } else if (flag == "--validation") {
       a.validation = true;
     } else if (flag == "--json") {
@@ -188,7 +195,16 @@ std::unique_ptr<SequenceModel> MakeModel(const std::string& name, const Args& ar
   }
 #endif
 #ifdef VITRINE_HAVE_TRANSFORMER
-  if (name == "sasrec") return std::make_unique<SasRecModel>();
+  if (name == "sasrec" || name == "ensemble") {
+    SasRecOptions options;
+    options.time_budget_s = args.sasrec_budget_s;
+    if (name == "sasrec") return std::make_unique<SasRecModel>(options);
+    // item-knn + transformer, standardised and blended.
+    std::vector<EnsembleModel::Member> members;
+    members.push_back({std::make_unique<ItemKnnModel>(KnnOptions(args.knn)), 1.0});
+    members.push_back({std::make_unique<SasRecModel>(options), args.ensemble_weight});
+    return std::make_unique<EnsembleModel>(std::move(members));
+  }
 #endif
   return nullptr;
 }
