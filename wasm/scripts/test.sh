@@ -41,10 +41,9 @@ NODE="$(command -v node)"
 
 "${ROOT}/wasm/scripts/build-deps.sh" --deps-dir "${DEPS}" -j "${JOBS}"
 
-if [[ ! -f "${BUILD}/build.ninja" ]]; then
-  emcmake cmake -S "${ROOT}/wasm" -B "${BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DVITRINE_WERROR=ON -DVITRINE_WASM_DEPS="${DEPS}/prefix" \
-    "-DCMAKE_CROSSCOMPILING_EMULATOR=${NODE};--no-experimental-fetch" >/dev/null
-fi
+# Configured every time (a second or two): keeps an old build folder on these settings.
+emcmake cmake -S "${ROOT}/wasm" -B "${BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
+  -DVITRINE_WERROR=ON -DVITRINE_WASM_DEPS="${DEPS}/prefix" \
+  "-DCMAKE_CROSSCOMPILING_EMULATOR=${NODE};--no-experimental-fetch" >/dev/null
 nice -n 10 cmake --build "${BUILD}" -j "${JOBS}"
 ctest --test-dir "${BUILD}" -j "${JOBS}" --output-on-failure "${CTEST_ARGS[@]}"
