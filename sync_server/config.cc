@@ -41,7 +41,9 @@ Status ParseBool(const std::string& key, const std::string& value, bool& out) {
   return Status::Ok();
 }
 
-bool IsBoolKey(const std::string& key) { return key == "demo" || key == "access-log"; }
+bool IsBoolKey(const std::string& key) {
+  return key == "demo" || key == "access-log" || key == "email-triggers";
+}
 
 Status Apply(std::string key, const std::string& value, ServerConfig& c) {
   std::replace(key.begin(), key.end(), '_', '-');
@@ -95,6 +97,41 @@ Status Apply(std::string key, const std::string& value, ServerConfig& c) {
     return ParseNumber(key, value, c.train_epochs);
   else if (key == "train-threads")
     return ParseNumber(key, value, c.train_threads);
+  // ---- campaigns: email delivery and triggers (begin) ----
+  else if (key == "smtp-url")
+    c.smtp_url = value;
+  else if (key == "smtp-from")
+    c.smtp_from = value;
+  else if (key == "smtp-from-name")
+    c.smtp_from_name = value;
+  else if (key == "smtp-starttls") {
+    if (value != "off" && value != "opportunistic" && value != "required") {
+      return Bad(key + ": '" + value + "' is not off|opportunistic|required");
+    }
+    c.smtp_starttls = value;
+  } else if (key == "smtp-rate")
+    return ParseNumber(key, value, c.smtp_rate);
+  else if (key == "smtp-ca-file")
+    c.smtp_ca_file = value;
+  else if (key == "smtp-username")
+    c.smtp_username = value;
+  else if (key == "smtp-password")
+    c.smtp_password = value;
+  else if (key == "tracking-url")
+    c.tracking_url = value;
+  else if (key == "shop-name")
+    c.shop_name = value;
+  else if (key == "shop-url")
+    c.shop_url = value;
+  else if (key == "email-footer")
+    c.email_footer = value;
+  else if (key == "email-triggers")
+    return ParseBool(key, value, c.email_triggers);
+  else if (key == "trigger-cap-hours")
+    return ParseNumber(key, value, c.trigger_cap_hours);
+  else if (key == "trigger-poll-s")
+    return ParseNumber(key, value, c.trigger_poll_s);
+  // ---- campaigns: email delivery and triggers (end) ----
   else if (key == "max-events-per-transaction") {
     return ParseNumber(key, value, c.max_events_per_transaction);
   } else {
@@ -176,6 +213,9 @@ std::string ConfigUsage() {
   vitrine-server serve --write-key K --admin-key K [options]
   vitrine-server demo-load --db PATH [--demo-customers N] [--demo-seed S] [--datasets DIR]
   vitrine-server train --db PATH [--train-sequential true] [--train-epochs N]
+  vitrine-server campaign-report --db PATH --campaign ID [--json]
+  vitrine-server audience-export --db PATH --from openers|clickers --campaign ID
+                                 --platform meta|google --out FILE [--phone-country CODE]
 
 options (also `key = value` lines in --config FILE; flags win):
   --config FILE                  read settings from FILE
@@ -204,6 +244,21 @@ options (also `key = value` lines in --config FILE; flags win):
   --train-epochs N               0 (transformer epoch cap; 0: its default)
   --train-threads N              0 (all cores)
   --max-events-per-transaction N 20000
+
+email campaigns and triggers (admin API /v1/admin/campaigns, tracking at /t/):
+  --smtp-url URL                 smtp://HOST:PORT (STARTTLS per --smtp-starttls) or smtps://HOST:PORT
+  --smtp-from ADDRESS            From address (required to send)
+  --smtp-from-name NAME          From display name
+  --smtp-starttls MODE           off | opportunistic | required (opportunistic)
+  --smtp-rate N                  messages per second (10; 0: unlimited)
+  --smtp-ca-file FILE            extra PEM trust anchor for the relay's certificate
+  --smtp-username U --smtp-password P   SMTP AUTH
+  --tracking-url URL             public base of the tracking routes (default: --listen + /t)
+  --shop-name NAME --shop-url URL --email-footer TEXT
+  --email-triggers BOOL          run the trigger worker (abandoned cart, browse, category,
+                                 price drop, back in stock) (false)
+  --trigger-cap-hours H          at most one triggered email per customer per H hours (16)
+  --trigger-poll-s S             read new events every S seconds (30)
 )";
 }
 

@@ -43,6 +43,23 @@ struct ServerConfig {
   bool train_sequential = false;  // also train the transformer (builds with libtorch)
   int train_epochs = 0;           // transformer epochs cap; 0: its default
   int train_threads = 0;          // 0: every core
+  // ---- campaigns: email delivery and triggers (begin) ----
+  std::string smtp_url;   // "smtp://127.0.0.1:2525" or "smtps://..."; "" = no sending
+  std::string smtp_from;  // From address (required to send)
+  std::string smtp_from_name;
+  std::string smtp_starttls = "opportunistic";  // off | opportunistic | required (smtp:// only)
+  double smtp_rate = 10;                        // messages per second; 0: unlimited
+  std::string smtp_ca_file;                     // extra PEM trust anchor for a private relay
+  std::string smtp_username;                    // AUTH when set
+  std::string smtp_password;
+  std::string tracking_url;  // public base of /t (e.g. "https://shop.example/t"); "" = listen/t
+  std::string shop_name = "Our shop";
+  std::string shop_url;
+  std::string email_footer;       // postal address etc., in every email
+  bool email_triggers = false;    // serve: run the email trigger worker
+  double trigger_cap_hours = 16;  // global cap: one triggered email per customer per this window
+  int64_t trigger_poll_s = 30;    // how often the trigger worker reads new events
+  // ---- campaigns: email delivery and triggers (end) ----
 };
 
 // Parses the arguments after the sub-command ("serve", "demo-load"). A --config file is read

@@ -2,6 +2,7 @@
 // `train` trains the recommendation models once and stores the new version.
 #include <google/protobuf/stubs/logging.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,15 @@
 #include "sync_server/config.h"
 #include "sync_server/http/http_server.h"
 #include "sync_server/server.h"
+#ifdef VITRINE_HAVE_CAMPAIGNS
+#include <map>
+
+#include "sync_server/campaigns/campaign_report.h"
+#include "sync_server/campaigns/campaign_store.h"
+#include "sync_server/campaigns/recipient_directory.h"
+#include "sync_server/campaigns/seed_export.h"
+#include "sync_server/storage/sqlite_store.h"
+#endif
 
 namespace {
 
@@ -48,6 +58,7 @@ int Serve(const vitrine::server::ServerConfig& config) {
     if (!s.ok()) return Fail("demo: " + s.ToString());
   }
   (*app)->models().StartSchedule();
+  (*app)->StartCampaignWorkers();
   vitrine::server::HttpServer http(app->get());
   vitrine::server::Status s = http.Start();
   if (!s.ok()) return Fail(s.ToString());
@@ -102,6 +113,110 @@ int Train(const vitrine::server::ServerConfig& config) {
   return 0;
 }
 
+#ifdef VITRINE_HAVE_CAMPAIGNS
+// ---- campaigns: CLI (begin) ----
+// campaign-report and audience-export read the database only (no server start, no model
+// rebuild), so they run beside a serving process (WAL).
+struct CampaignCli {
+  std::map<std::string, std::string> flags;
+  bool json = false;
+};
+
+vitrine::server::StatusOr<CampaignCli> ParseCampaignCli(const std::vector<std::string>& args,
+                                                        const std::vector<std::string>& known) {
+  CampaignCli cli;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string key = args[i];
+    if (key == "--json") {
+      cli.json = true;
+      continue;
+    }
+    std::string value;
+    if (const auto eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key.resize(eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return vitrine::server::Status(vitrine::server::Status::Kind::kInvalid, "usage",
+                                     key + " needs a value");
+    }
+    if (!key.starts_with("--") ||
+        std::find(known.begin(), known.end(), key.substr(2)) == known.end()) {
+      return vitrine::server::Status(vitrine::server::Status::Kind::kInvalid, "usage",
+                                     "unexpected argument '" + key + "'");
+    }
+    cli.flags[key.substr(2)] = value;
+  }
+  for (const auto& k : known) {
+    if (k != "phone-country" && !cli.flags.count(k)) {
+      return vitrine::server::Status(vitrine::server::Status::Kind::kInvalid, "usage",
+                                     "--" + k + " is required");
+    }
+  }
+  return cli;
+}
+
+int CampaignReport(const std::vector<std::string>& args) {
+  namespace c = vitrine::server::campaigns;
+  auto cli = ParseCampaignCli(args, {"db", "campaign"});
+  if (!cli.ok()) return Fail(cli.status().message() + "\n" + vitrine::server::ConfigUsage());
+  const std::string db = cli->flags["db"];
+  auto store = vitrine::server::OpenSqliteStore(db);
+  if (!store.ok()) return Fail("cannot open " + db + ": " + store.status().ToString());
+  auto campaigns = c::CampaignStore::Open(db);
+  if (!campaigns.ok()) return Fail("cannot open " + db + ": " + campaigns.status().ToString());
+  c::CampaignReportOptions options;
+  options.json = cli->json;
+  auto report = c::RenderCampaignReport(**campaigns, cli->flags["campaign"],
+                                        c::OrdersFromStore(store->get()), options);
+  if (!report.ok()) return Fail(report.status().ToString());
+  std::fputs(report->c_str(), stdout);
+  if (!report->empty() && report->back() != '\n') std::fputc('\n', stdout);
+  return 0;
+}
+
+int AudienceExport(const std::vector<std::string>& args) {
+  namespace c = vitrine::server::campaigns;
+  auto cli = ParseCampaignCli(args, {"db", "from", "campaign", "platform", "out", "phone-country"});
+  if (!cli.ok()) return Fail(cli.status().message() + "\n" + vitrine::server::ConfigUsage());
+  auto& f = cli->flags;
+  if (f["from"] != "openers" && f["from"] != "clickers") {
+    return Fail("--from must be openers or clickers");
+  }
+  if (f["platform"] != "meta" && f["platform"] != "google") {
+    return Fail("--platform must be meta or google");
+  }
+  auto store = vitrine::server::OpenSqliteStore(f["db"]);
+  if (!store.ok()) return Fail("cannot open " + f["db"] + ": " + store.status().ToString());
+  auto campaigns = c::CampaignStore::Open(f["db"]);
+  if (!campaigns.ok()) return Fail("cannot open " + f["db"] + ": " + campaigns.status().ToString());
+  c::StoreRecipientDirectory directory(store->get());
+  c::PhoneDefaults phones;
+  phones.country_code = f["phone-country"];
+  auto seed = c::ExportCampaignSeed(
+      **campaigns, directory, f["campaign"],
+      f["from"] == "openers" ? c::SeedSource::kOpeners : c::SeedSource::kClickers,
+      f["platform"] == "meta" ? c::AdPlatform::kMeta : c::AdPlatform::kGoogle, phones);
+  if (!seed.ok()) return Fail(seed.status().ToString());
+  std::ofstream out(f["out"], std::ios::binary | std::ios::trunc);
+  out << seed->csv;
+  out.close();
+  if (!out) return Fail("cannot write " + f["out"]);
+  // The audience name is neutral: it never carries the campaign or segment (audience_export.h).
+  std::printf(
+      "{\"audience_name\":\"%s\",\"engaged\":%lld,\"rows\":%lld,\"skipped\":%lld,"
+      "\"duplicates\":%lld}\n",
+      c::NeutralAudienceName(vitrine::server::App::SystemClockMs(),
+                             f["campaign"] + "/" + f["from"] + "/" + f["platform"])
+          .c_str(),
+      static_cast<long long>(seed->engaged), static_cast<long long>(seed->stats.rows),
+      static_cast<long long>(seed->stats.skipped), static_cast<long long>(seed->stats.duplicates));
+  return 0;
+}
+// ---- campaigns: CLI (end) ----
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,6 +228,10 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
+#ifdef VITRINE_HAVE_CAMPAIGNS
+  if (command == "campaign-report") return CampaignReport(args);
+  if (command == "audience-export") return AudienceExport(args);
+#endif
   auto config = vitrine::server::ParseConfig(args);
   if (!config.ok()) return Fail(config.status().message() + "\n" + vitrine::server::ConfigUsage());
   if (command == "serve") return Serve(*config);

@@ -85,8 +85,73 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
       app->tracking_signer_.get(), app->engagement_sink_.get(), app->campaign_store_.get(),
       campaigns::OpenClassifier(), app->clock_);
   // ---- campaigns: email tracking (end) ----
+  // ---- campaigns: sending and triggers (begin) ----
+  auto audiences = campaigns::AudienceStore::Open(config.db);
+  if (!audiences.ok()) return audiences.status();
+  app->audience_store_ = std::move(*audiences);
+  app->recipient_directory_ =
+      std::make_unique<campaigns::StoreRecipientDirectory>(app->store_.get());
+  campaigns::MailSettings mail;
+  mail.smtp.url = config.smtp_url;
+  mail.smtp.require_starttls = config.smtp_starttls == "required";
+  mail.smtp.try_starttls = config.smtp_starttls == "opportunistic";
+  mail.smtp.ca_file = config.smtp_ca_file;
+  mail.smtp.username = config.smtp_username;
+  mail.smtp.password = config.smtp_password;
+  mail.from = {config.smtp_from, config.smtp_from_name};
+  mail.messages_per_second = config.smtp_rate;
+  mail.tracking_base_url = config.tracking_url.empty() ? config.listen + "/t" : config.tracking_url;
+  while (mail.tracking_base_url.ends_with('/')) mail.tracking_base_url.pop_back();
+  mail.shop_name = config.shop_name;
+  mail.shop_url = config.shop_url;
+  mail.footer_text = config.email_footer;
+  campaigns::CampaignService::Deps deps;
+  deps.store = app->campaign_store_.get();
+  deps.signer = app->tracking_signer_.get();
+  deps.directory = app->recipient_directory_.get();
+  deps.audiences = app->audience_store_.get();
+  deps.model = [models = app->models_.get()] { return models->Current(); };
+  deps.catalog = [catalog = app->catalog_.get()](const std::string& id) {
+    return catalog->Get(id);
+  };
+  deps.orders = campaigns::OrdersFromStore(app->store_.get());
+  deps.clock = app->clock_;
+  auto service = campaigns::CampaignService::Open(config.db, std::move(mail), std::move(deps));
+  if (!service.ok()) return service.status();
+  app->campaign_service_ = std::move(*service);
+  if (config.email_triggers) {
+    auto tail = campaigns::EventTail::Open(config.db);
+    if (!tail.ok()) return tail.status();
+    app->event_tail_ = std::move(*tail);
+    campaigns::TriggerWorkerOptions trigger_options;
+    trigger_options.definitions = campaigns::DefaultTriggerDefinitions();
+    trigger_options.policy.window_ms = static_cast<int64_t>(config.trigger_cap_hours * 3'600'000);
+    campaigns::TriggerWorker::Deps trigger_deps;
+    trigger_deps.tail = app->event_tail_.get();
+    trigger_deps.campaigns = app->campaign_service_.get();
+    trigger_deps.user_of = [store =
+                                app->store_.get()](int64_t profile_id) -> StatusOr<std::string> {
+      auto p = store->GetProfile(profile_id);
+      if (!p.ok()) return p.status();
+      return p->has_value() ? (*p)->user_id : std::string();
+    };
+    trigger_deps.catalog = [store = app->store_.get()] { return store->ListCatalog(); };
+    trigger_deps.clock = app->clock_;
+    auto worker =
+        campaigns::TriggerWorker::Create(std::move(trigger_options), std::move(trigger_deps));
+    if (!worker.ok()) return worker.status();
+    app->trigger_worker_ = std::move(*worker);
+  }
+  // ---- campaigns: sending and triggers (end) ----
 #endif
   return app;
+}
+
+void App::StartCampaignWorkers() {
+#ifdef VITRINE_HAVE_CAMPAIGNS
+  campaign_service_->Start();
+  if (trigger_worker_) trigger_worker_->Start(config_.trigger_poll_s * 1000);
+#endif
 }
 
 App::~App() {

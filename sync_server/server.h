@@ -19,8 +19,11 @@
 #include "sync_server/services/snapshot_service.h"
 #include "sync_server/storage/store.h"
 #ifdef VITRINE_HAVE_CAMPAIGNS
+#include "sync_server/campaigns/campaign_service.h"
 #include "sync_server/campaigns/campaign_store.h"
+#include "sync_server/campaigns/recipient_directory.h"
 #include "sync_server/campaigns/tracking.h"
+#include "sync_server/campaigns/trigger_worker.h"
 #endif
 
 namespace vitrine::server {
@@ -55,7 +58,15 @@ class App {
   campaigns::TrackingService& tracking() { return *tracking_; }
   campaigns::CampaignStore& campaign_store() { return *campaign_store_; }
   const campaigns::TokenSigner& tracking_signer() const { return *tracking_signer_; }
+  // ---- campaigns (sending and triggers) ----
+  // Campaigns from the admin API, sent over the configured SMTP relay (--smtp-url).
+  campaigns::CampaignService& campaigns() { return *campaign_service_; }
+  // The email trigger worker; null unless config.email_triggers.
+  campaigns::TriggerWorker* triggers() { return trigger_worker_.get(); }
 #endif
+  // Starts the background senders (scheduled campaigns; the trigger worker when enabled). Only
+  // `serve` calls this: `train` or `demo-load` opening the same database never send email.
+  void StartCampaignWorkers();
 
  private:
   App(ServerConfig config, Clock clock) : config_(std::move(config)), clock_(std::move(clock)) {}
@@ -78,6 +89,12 @@ class App {
   std::unique_ptr<campaigns::ProfileEngagementSink> profile_sink_;
   std::unique_ptr<campaigns::FanOutSink> engagement_sink_;
   std::unique_ptr<campaigns::TrackingService> tracking_;
+  // After the tracking members, so destroyed (workers joined) first.
+  std::unique_ptr<campaigns::AudienceStore> audience_store_;
+  std::unique_ptr<campaigns::StoreRecipientDirectory> recipient_directory_;
+  std::unique_ptr<campaigns::CampaignService> campaign_service_;
+  std::unique_ptr<campaigns::EventTail> event_tail_;
+  std::unique_ptr<campaigns::TriggerWorker> trigger_worker_;
 #endif
 };
 

@@ -80,8 +80,11 @@ SendResult CurlSmtpSender::Send(const OutgoingMail& mail) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (options_.require_starttls)
+  if (options_.require_starttls) {
     curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  } else if (options_.try_starttls) {
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+  }
   if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
   if (!options_.verify_peer) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);

@@ -42,6 +42,7 @@ class MailSender {
 struct SmtpOptions {
   std::string url;                // "smtp://127.0.0.1:2525", "smtps://mail.example:465"
   bool require_starttls = false;  // smtp:// only: refuse to send without STARTTLS
+  bool try_starttls = false;      // smtp:// only: STARTTLS when offered, else plain
   std::string username;           // AUTH when non-empty
   std::string password;
   std::string ca_file;  // extra trust anchor (PEM) for a private relay

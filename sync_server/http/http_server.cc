@@ -379,6 +379,74 @@ struct HttpServer::Impl {
     SendError(req, ctx, Status(Status::Kind::kNotFound, "not_found", "no route " + path), true);
   }
   // ---- campaigns: email tracking handlers (end) ----
+
+  // ---- campaigns: admin handlers (begin) ----
+  // POST /v1/admin/campaigns creates (and sends now or at send_at_ms), GET lists;
+  // GET /v1/admin/campaigns/{id} is the campaign with its funnel + uplift report (JSON, or the
+  // text charts with ?format=text); PUT /v1/admin/audiences/{id} saves a segment's members.
+  void AdminCampaigns(http_request& req, RequestContext& ctx, const std::string& sub) {
+    const std::string& m = ctx.method;
+    ctx.route = sub == "campaigns"              ? "/v1/admin/campaigns"
+                : sub.starts_with("campaigns/") ? "/v1/admin/campaigns/{id}"
+                                                : "/v1/admin/audiences/{id}";
+    Status auth = Authorize(req, Scope::kAdmin);
+    if (!auth.ok()) return SendError(req, ctx, auth, true);
+    auto& service = app->campaigns();
+    if (sub == "campaigns") {
+      if (m == methods::GET) {
+        auto list = service.List();
+        if (!list.ok()) return SendError(req, ctx, list.status(), true);
+        std::string out = "{\"campaigns\":[";
+        for (size_t i = 0; i < list->size(); ++i) {
+          if (i) out += ",";
+          out += campaigns::CampaignInfoJson((*list)[i]);
+        }
+        out += "]}";
+        return SendBody(req, ctx, status_codes::OK, std::move(out), kJson);
+      }
+      if (m != methods::POST) return MethodNotAllowed(req, ctx, "GET, POST");
+      auto body = JsonBody(req, ctx);
+      if (!body) return;
+      auto request = campaigns::ParseCampaignRequest(*body);
+      if (!request.ok()) return SendError(req, ctx, request.status(), true);
+      auto info = service.Create(*request);
+      if (!info.ok()) return SendError(req, ctx, info.status(), true);
+      http_response resp(status_codes::Created);
+      resp.headers().add("Location", "/v1/admin/campaigns/" + info->id);
+      resp.set_body(campaigns::CampaignInfoJson(*info), kJson);
+      return Send(req, ctx, std::move(resp));
+    }
+    const size_t slash = sub.find('/');
+    const std::string id = web::uri::decode(sub.substr(slash + 1));
+    if (sub.starts_with("audiences/")) {
+      if (m != methods::PUT) return MethodNotAllowed(req, ctx, "PUT");
+      auto body = JsonBody(req, ctx);
+      if (!body) return;
+      auto members = campaigns::ParseAudienceMembers(*body);
+      if (!members.ok()) return SendError(req, ctx, members.status(), true);
+      Status s = service.SaveAudience(id, *members);
+      if (!s.ok()) return SendError(req, ctx, s, true);
+      return SendBody(req, ctx, status_codes::OK,
+                      "{\"id\":" + campaigns::JsonString(id) +
+                          ",\"members\":" + std::to_string(members->size()) + "}",
+                      kJson);
+    }
+    if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
+    auto q = Query(req);
+    const bool text = q["format"] == "text";
+    auto info = service.Get(id);
+    if (!info.ok()) return SendError(req, ctx, info.status(), true);
+    auto report = service.Report(id, !text);
+    if (!report.ok()) return SendError(req, ctx, report.status(), true);
+    if (text) {
+      return SendBody(req, ctx, status_codes::OK, std::move(*report), "text/plain; charset=utf-8");
+    }
+    return SendBody(
+        req, ctx, status_codes::OK,
+        "{\"campaign\":" + campaigns::CampaignInfoJson(*info) + ",\"report\":" + *report + "}",
+        kJson);
+  }
+  // ---- campaigns: admin handlers (end) ----
 #endif
 
   void Healthz(http_request& req, RequestContext& ctx) {
@@ -589,6 +657,13 @@ struct HttpServer::Impl {
   void Admin(http_request& req, RequestContext& ctx, const std::string& path) {
     const std::string& m = ctx.method;
     const std::string sub = path.substr(std::string("/v1/admin/").size());
+#ifdef VITRINE_HAVE_CAMPAIGNS
+    // ---- campaigns: admin routes (begin) ----
+    if (sub == "campaigns" || sub.starts_with("campaigns/") || sub.starts_with("audiences/")) {
+      return AdminCampaigns(req, ctx, sub);
+    }
+    // ---- campaigns: admin routes (end) ----
+#endif
     if (sub == "messages" || sub == "catalog" || sub == "stats" || sub == "profiles" ||
         sub == "events" || sub == "train") {
       ctx.route = path;
