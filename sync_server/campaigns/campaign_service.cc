@@ -320,6 +320,14 @@ StatusOr<std::unique_ptr<CampaignService>> CampaignService::Open(const std::stri
     return Status(Status::Kind::kInternal, "campaigns", "CampaignService: missing dependency");
   }
   if (settings.message_id_domain.empty()) settings.message_id_domain = Domain(settings.from.email);
+  if (settings.shop_url.empty()) {
+    // Every message links the shop's home page: default to the origin serving the tracking
+    // routes ("https://shop.example/t" -> "https://shop.example/").
+    const std::string& t = settings.tracking_base_url;
+    const size_t scheme = t.find("://");
+    const size_t path = scheme == std::string::npos ? std::string::npos : t.find('/', scheme + 3);
+    settings.shop_url = (path == std::string::npos ? t : t.substr(0, path)) + "/";
+  }
   if (!deps.limiter_clock) deps.limiter_clock = &SteadyMs;
   if (!deps.limiter_sleep) {
     deps.limiter_sleep = [](int64_t ms) {

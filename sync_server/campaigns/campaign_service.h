@@ -55,7 +55,7 @@ struct MailSettings {
   std::string tracking_base_url;    // "https://shop.example/t"
   std::string message_id_domain;    // "" = the from address's domain
   std::string shop_name = "Our shop";
-  std::string shop_url;
+  std::string shop_url;  // "" = the origin of tracking_base_url
   std::string footer_text;
   std::string unsubscribe_mailto;  // optional "mailto:..."
   bool configured() const { return !smtp.url.empty() && !from.email.empty(); }
