@@ -38,12 +38,33 @@ if [[ ! -f "${PREFIX}/.protobuf-${PROTOBUF_VERSION}.stamp" ]]; then
     echo "deb-src http://deb.debian.org/debian bookworm main" > "${APT_DIR}/sources.list"
     echo "deb-src http://deb.debian.org/debian-security bookworm-security main" >> "${APT_DIR}/sources.list"
     APT_OPTS=(-o "Dir::Etc::SourceList=${APT_DIR}/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-              -o "Dir::State::Lists=${APT_DIR}/lists" -o "APT::Get::Only-Source=true"
+              -o "Dir::State::Lists=${APT_DIR}/lists" -o "Dir::Cache::pkgcache="
+              -o "Dir::Cache::srcpkgcache=" -o "APT::Get::Only-Source=true"
               -o "Debug::NoLocking=1")
     apt-get -qq "${APT_OPTS[@]}" update
-    (cd "${SRC_DIR}" && apt-get -qq "${APT_OPTS[@]}" source --download-only protobuf \
-      && dpkg-source --no-check -x protobuf_${PROTOBUF_VERSION}-*.dsc \
-           "protobuf-${PROTOBUF_VERSION}" >/dev/null)
+    # The source of the installed libprotobuf-dev when the archive still has it, so the runtime
+    # matches the host protoc exactly; any 3.21.12 revision otherwise.
+    PINNED="protobuf=$(dpkg-query -W -f '${Version}' libprotobuf-dev 2>/dev/null || true)"
+    (cd "${SRC_DIR}" && { apt-get -qq "${APT_OPTS[@]}" source --download-only "${PINNED}" 2>/dev/null \
+      || apt-get -qq "${APT_OPTS[@]}" source --download-only protobuf; })
+    # Unpack with Debian's patches applied; without dpkg-dev, by hand from the series file.
+    DSC=$(ls "${SRC_DIR}"/protobuf_${PROTOBUF_VERSION}-*.dsc | tail -1)
+    if command -v dpkg-source >/dev/null; then
+      (cd "${SRC_DIR}" && dpkg-source --no-check -x "${DSC}" "protobuf-${PROTOBUF_VERSION}" >/dev/null)
+    else
+      UNPACK="${SRC_DIR}/protobuf-${PROTOBUF_VERSION}.tmp"
+      rm -rf "${UNPACK}" && mkdir -p "${UNPACK}"
+      tar -xzf "${SRC_DIR}/protobuf_${PROTOBUF_VERSION}.orig.tar.gz" -C "${UNPACK}" --strip-components=1
+      tar -xJf "${DSC%.dsc}.debian.tar.xz" -C "${UNPACK}"
+      if [[ -f "${UNPACK}/debian/patches/series" ]]; then
+        while read -r patch _; do
+          if [[ -n "${patch}" && "${patch}" != \#* ]]; then
+            patch -d "${UNPACK}" -p1 -s < "${UNPACK}/debian/patches/${patch}"
+          fi
+        done < "${UNPACK}/debian/patches/series"
+      fi
+      mv "${UNPACK}" "${SRC_DIR}/protobuf-${PROTOBUF_VERSION}"
+    fi
   fi
   # protobuf 3.21's CMake project lives in cmake/; only the lite runtime is built.
   emcmake cmake -S "${SRC_DIR}/protobuf-${PROTOBUF_VERSION}/cmake" -B "${DEPS}/protobuf-build" -G Ninja \
