@@ -1,5 +1,6 @@
 #include "sync_server/campaigns/trigger_worker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -68,25 +69,87 @@ StatusOr<int64_t> EventTail::MaxSeq() {
   return st.ColInt(0);
 }
 
-StatusOr<std::optional<int64_t>> EventTail::LoadMark() {
+StatusOr<std::optional<int64_t>> EventTail::Load(const char* key) {
   std::lock_guard lock(mu_);
-  sqlite::Stmt st(db_, "SELECT value FROM campaign_trigger_state WHERE key = 'event_seq'");
+  sqlite::Stmt st(db_, "SELECT value FROM campaign_trigger_state WHERE key = ?1");
   if (!st.ok()) return sqlite::DbError(db_, "prepare mark");
+  st.Text(1, key);
   const int rc = st.Step();
   if (rc == SQLITE_DONE) return std::optional<int64_t>();
   if (rc != SQLITE_ROW) return sqlite::DbError(db_, "read mark");
   return std::optional<int64_t>(st.ColInt(0));
 }
 
-Status EventTail::SaveMark(int64_t seq) {
+Status EventTail::Save(const char* key, int64_t value) {
   std::lock_guard lock(mu_);
   sqlite::Stmt st(db_,
-                  "INSERT OR REPLACE INTO campaign_trigger_state (key, value) "
-                  "VALUES ('event_seq', ?1)");
+                  "INSERT OR REPLACE INTO campaign_trigger_state (key, value) VALUES (?1, ?2)");
   if (!st.ok()) return sqlite::DbError(db_, "prepare save mark");
-  st.Int(1, seq);
+  st.Text(1, key).Int(2, value);
   if (st.Step() != SQLITE_DONE) return sqlite::DbError(db_, "save mark");
   return Status::Ok();
+}
+
+StatusOr<std::optional<int64_t>> EventTail::LoadMark() { return Load("event_seq"); }
+Status EventTail::SaveMark(int64_t seq) { return Save("event_seq", seq); }
+
+StatusOr<int64_t> EventTail::LoadStart() {
+  auto v = Load("start_seq");
+  if (!v.ok()) return v.status();
+  return v->value_or(0);
+}
+Status EventTail::SaveStart(int64_t seq) { return Save("start_seq", seq); }
+
+StatusOr<std::vector<TailEvent>> EventTail::Replay(int64_t after_seq, int64_t upto_seq,
+                                                   int64_t since_ms, size_t limit) {
+  std::lock_guard lock(mu_);
+  sqlite::Stmt st(db_,
+                  "SELECT seq, profile_id, payload FROM events WHERE seq > ?1 AND seq <= ?2 "
+                  "AND occurred_at_ms >= ?3 ORDER BY seq LIMIT ?4");
+  if (!st.ok()) return sqlite::DbError(db_, "prepare event replay");
+  st.Int(1, after_seq).Int(2, upto_seq).Int(3, since_ms).Int(4, static_cast<int64_t>(limit));
+  std::vector<TailEvent> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    TailEvent e;
+    e.seq = st.ColInt(0);
+    e.profile_id = st.ColInt(1);
+    if (!e.event.ParseFromString(st.ColBlob(2))) continue;
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return sqlite::DbError(db_, "replay events");
+  return out;
+}
+
+StatusOr<std::vector<EventTail::StoredFire>> EventTail::TriggerSendsSince(int64_t since_ms) {
+  std::lock_guard lock(mu_);
+  {
+    sqlite::Stmt st(db_,
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'campaign_sends'");
+    if (!st.ok()) return sqlite::DbError(db_, "prepare table check");
+    const int rc = st.Step();
+    if (rc == SQLITE_DONE) return std::vector<StoredFire>();
+    if (rc != SQLITE_ROW) return sqlite::DbError(db_, "table check");
+  }
+  sqlite::Stmt st(db_,
+                  "SELECT campaign_id, recipient_id, at_ms FROM campaign_sends "
+                  "WHERE campaign_id LIKE 'trg-%' AND at_ms >= ?1 ORDER BY at_ms");
+  if (!st.ok()) return sqlite::DbError(db_, "prepare trigger sends");
+  st.Int(1, since_ms);
+  std::vector<StoredFire> out;
+  constexpr size_t kPrefix = 4;  // "trg-"
+  constexpr size_t kSuffix = 9;  // "-YYYYMMDD"
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    const std::string campaign = st.ColText(0);
+    if (campaign.size() <= kPrefix + kSuffix || campaign[campaign.size() - kSuffix] != '-') {
+      continue;  // not one of the worker's ids
+    }
+    out.push_back({st.ColText(1), campaign.substr(kPrefix, campaign.size() - kPrefix - kSuffix),
+                   st.ColInt(2)});
+  }
+  if (rc != SQLITE_DONE) return sqlite::DbError(db_, "read trigger sends");
+  return out;
 }
 
 // ---- definitions and texts --------------------------------------------------------------------
@@ -201,26 +264,9 @@ std::vector<FeedItem> TriggerWorker::FeedFor(const TriggerFire& fire) const {
   return out;
 }
 
-StatusOr<TickStats> TriggerWorker::Tick(int64_t now_ms) {
-  std::lock_guard lock(tick_mu_);
-  TickStats stats;
-  if (!mark_) {
-    auto saved = deps_.tail->LoadMark();
-    if (!saved.ok()) return saved.status();
-    if (saved->has_value()) {
-      mark_ = **saved;
-    } else {
-      auto max = deps_.tail->MaxSeq();
-      if (!max.ok()) return max.status();
-      mark_ = *max;
-      if (Status s = deps_.tail->SaveMark(*mark_); !s.ok()) return s;
-    }
-  }
-  // 1. New events.
-  auto events = deps_.tail->After(*mark_, options_.batch);
-  if (!events.ok()) return events.status();
-  std::map<int64_t, std::string> users;  // profile -> user id, this tick
-  for (const TailEvent& te : *events) {
+Status TriggerWorker::Feed(const std::vector<TailEvent>& events, TickStats& stats) {
+  std::map<int64_t, std::string> users;  // profile -> user id, this batch
+  for (const TailEvent& te : events) {
     ++stats.events;
     std::string user = te.event.user_id();
     if (user.empty()) {
@@ -238,6 +284,63 @@ StatusOr<TickStats> TriggerWorker::Tick(int64_t now_ms) {
     engine_.OnActivity(user, *activity);
     ++stats.activities;
   }
+  return Status::Ok();
+}
+
+Status TriggerWorker::Recover(int64_t now_ms, int64_t upto_seq) {
+  int64_t fire_horizon = options_.policy.window_ms;
+  int64_t entry_horizon = 0;
+  for (const TriggerDefinition& d : options_.definitions) {
+    entry_horizon = std::max(entry_horizon, d.delay_ms + d.max_age_ms);
+    fire_horizon = std::max(fire_horizon, d.cooldown_ms);
+  }
+  // Replayed events are checked against the fires made since they occurred, so those are
+  // restored too.
+  fire_horizon = std::max(fire_horizon, entry_horizon);
+  // Fires first: the replay's Enter consults the restored cooldowns.
+  auto fires = deps_.tail->TriggerSendsSince(now_ms - fire_horizon);
+  if (!fires.ok()) return fires.status();
+  for (const auto& f : *fires) engine_.RestoreFire(f.recipient_id, f.trigger_id, f.at_ms);
+  TickStats ignored;
+  auto start = deps_.tail->LoadStart();
+  if (!start.ok()) return start.status();
+  int64_t after = *start;
+  while (true) {
+    auto events = deps_.tail->Replay(after, upto_seq, now_ms - entry_horizon, options_.batch);
+    if (!events.ok()) return events.status();
+    if (events->empty()) break;
+    if (Status s = Feed(*events, ignored); !s.ok()) return s;
+    after = events->back().seq;
+  }
+  return Status::Ok();
+}
+
+StatusOr<TickStats> TriggerWorker::Tick(int64_t now_ms) {
+  std::lock_guard lock(tick_mu_);
+  TickStats stats;
+  if (!mark_) {
+    auto saved = deps_.tail->LoadMark();
+    if (!saved.ok()) return saved.status();
+    if (saved->has_value()) {
+      // A restart: rebuild what the previous worker held in memory before going on.
+      if (Status s = Recover(now_ms, **saved); !s.ok()) {
+        // Start over on the next tick from an empty engine, not from a half-rebuilt one.
+        engine_ = std::move(*TriggerEngine::Create(options_.definitions, options_.policy));
+        return s;
+      }
+      mark_ = **saved;
+    } else {
+      auto max = deps_.tail->MaxSeq();
+      if (!max.ok()) return max.status();
+      mark_ = *max;
+      if (Status s = deps_.tail->SaveStart(*mark_); !s.ok()) return s;
+      if (Status s = deps_.tail->SaveMark(*mark_); !s.ok()) return s;
+    }
+  }
+  // 1. New events.
+  auto events = deps_.tail->After(*mark_, options_.batch);
+  if (!events.ok()) return events.status();
+  if (Status s = Feed(*events, stats); !s.ok()) return s;
   if (!events->empty()) {
     mark_ = events->back().seq;
     if (Status s = deps_.tail->SaveMark(*mark_); !s.ok()) return s;

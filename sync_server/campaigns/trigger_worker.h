@@ -16,7 +16,17 @@
 //      category), recorded under campaign id "trg-<trigger id>-<YYYYMMDD>" (the UTC day) so each
 //      trigger has a daily report. The engine enforces delays, exits, cooldowns, quiet hours and
 //      the global frequency cap shared by all triggers.
-// Engine state (open entries, cap windows) lives in memory: a restart forgets pending entries.
+// Restart: engine state (open entries, cap windows) lives in memory, so the first Tick after a
+// start with a saved mark rebuilds it before reading new events:
+//   - cap and cooldowns: every stored trigger send (campaign_sends rows "trg-...") within the
+//     longest of the global cap window and the re-entry cooldowns counts as a fire of that
+//     trigger at its at_ms (TriggerEngine::RestoreFire);
+//   - pending entries: the events after the first start's mark and up to the saved mark that
+//   occurred within the longest
+//     delay + max_age (older entries would have been dropped) are fed to the engine again, in
+//     seq order. Entries that already fired are not re-armed: their events precede the restored
+//     fire, so the cooldown refuses them (Enter), and the cap holds back anything else.
+// Not rebuilt: price-drop / back-in-stock entries (they come from catalog diffs, not events).
 //
 // Thread safety: Tick, Start and Stop may be called from any thread; ticks are serialised.
 #ifndef VITRINE_SYNC_SERVER_CAMPAIGNS_TRIGGER_WORKER_H_
@@ -63,9 +73,26 @@ class EventTail {
   StatusOr<int64_t> MaxSeq();
   StatusOr<std::optional<int64_t>> LoadMark();
   Status SaveMark(int64_t seq);
+  // The mark of the worker's first start (history up to it is never mailed); 0 when unknown.
+  StatusOr<int64_t> LoadStart();
+  Status SaveStart(int64_t seq);
+  // Restart recovery. Events with after_seq < seq <= upto_seq that occurred at or after
+  // `since_ms`, oldest first, at most `limit`.
+  StatusOr<std::vector<TailEvent>> Replay(int64_t after_seq, int64_t upto_seq, int64_t since_ms,
+                                          size_t limit);
+  struct StoredFire {
+    std::string recipient_id;  // the trigger's customer (user id)
+    std::string trigger_id;
+    int64_t at_ms = 0;
+  };
+  // Trigger sends (campaign ids "trg-<trigger>-<YYYYMMDD>") recorded at or after `since_ms`;
+  // empty when the campaigns' tables do not exist.
+  StatusOr<std::vector<StoredFire>> TriggerSendsSince(int64_t since_ms);
 
  private:
   explicit EventTail(sqlite3* db) : db_(db) {}
+  StatusOr<std::optional<int64_t>> Load(const char* key);
+  Status Save(const char* key, int64_t value);
   std::mutex mu_;
   sqlite3* db_;  // guarded by mu_
 };
@@ -126,6 +153,10 @@ class TriggerWorker {
       : options_(std::move(options)), deps_(std::move(deps)), engine_(std::move(engine)) {}
   std::optional<Activity> ToActivity(const vitrine::v1::Event& e) const;
   std::vector<FeedItem> FeedFor(const TriggerFire& fire) const;
+  // Feeds events to the engine (callers hold tick_mu_); counts into `stats`.
+  Status Feed(const std::vector<TailEvent>& events, TickStats& stats);
+  // Rebuilds the engine after a restart (see the file comment); callers hold tick_mu_.
+  Status Recover(int64_t now_ms, int64_t upto_seq);
 
   const TriggerWorkerOptions options_;
   const Deps deps_;

@@ -241,6 +241,18 @@ std::vector<TriggerFire> TriggerEngine::Poll(int64_t now_ms) {
   return out;
 }
 
+void TriggerEngine::RestoreFire(const std::string& customer, const std::string& trigger_id,
+                                int64_t fired_ms) {
+  const TriggerDefinition* def = Find(trigger_id);
+  if (!def) return;
+  Customer& c = customers_[customer];
+  auto [it, inserted] = c.last_fired.emplace(trigger_id, fired_ms);
+  if (!inserted) it->second = std::max(it->second, fired_ms);
+  // Poll expects the window's fire times oldest first.
+  auto& sent = c.sent[def->channel];
+  sent.insert(std::upper_bound(sent.begin(), sent.end(), fired_ms), fired_ms);
+}
+
 size_t TriggerEngine::pending() const {
   size_t n = 0;
   for (const auto& [id, c] : customers_) n += c.entries.size();

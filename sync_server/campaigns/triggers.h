@@ -101,6 +101,10 @@ class TriggerEngine {
   // Fires everything that may fire at `now_ms`, by customer id then priority.
   std::vector<TriggerFire> Poll(int64_t now_ms);
   size_t pending() const;
+  // Restart recovery: a fire made by an earlier engine (read back from the stored sends) counts
+  // toward the channel's global cap and the trigger's re-entry cooldown as if this engine had
+  // made it. Unknown trigger ids are ignored (a definition removed since).
+  void RestoreFire(const std::string& customer, const std::string& trigger_id, int64_t fired_ms);
 
  private:
   struct Entry {

@@ -4,6 +4,8 @@
 // and quiet hours hold back a second trigger. Time is injected: Tick(now) with explicit times.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <set>
 
@@ -188,6 +190,135 @@ TEST(TriggerWorkerHttpTest, MarkSurvivesRestartAndHistoryIsNotMailed) {
   EXPECT_EQ(tick->events, 1);  // only the fresh event
   EXPECT_EQ(tick->activities, 1);
   EXPECT_EQ((*restarted)->engine().pending(), 1u);  // "new" entered browse abandonment
+}
+
+// A real restart (the App closed and opened again on the same file, one injected clock): the
+// new worker rebuilds the global cap from the stored trigger sends and the pending entries from
+// the events it had already read, so a customer mailed before the restart is held back for the
+// cap window and a cart armed before the restart is mailed once, on time.
+TEST(TriggerWorkerHttpTest, RestartKeepsTheCapAndPendingEntries) {
+  const std::string python = PythonWithAiosmtpd();
+  if (python.empty()) GTEST_SKIP() << "python3 with aiosmtpd (python3-aiosmtpd) not found";
+  TempDir dir;
+  const std::string inbox = dir.File("inbox");
+  std::filesystem::create_directories(inbox);
+  SmtpSink sink(python, inbox, {});
+  ASSERT_NE(sink.port(), 0);
+
+  ServerConfig config;
+  config.db = dir.File("vitrine.db");
+  config.write_key = server::testing::kWriteKey;
+  config.admin_key = server::testing::kAdminKey;
+  config.access_log = false;
+  config.smtp_url = sink.url();
+  config.smtp_from = "news@shop.example";
+  config.smtp_starttls = "off";
+  config.smtp_rate = 0;
+  config.tracking_url = "https://t.shop.example/t";
+  config.email_triggers = true;
+  config.trigger_cap_hours = 16;
+  std::atomic<int64_t> now{kT0 - 1};
+  const App::Clock clock = [&now] { return now.load(); };
+  // Ticks the worker at `at` with the app (send records) at the same time.
+  auto tick = [&now](TriggerWorker* worker, int64_t at) {
+    now = at;
+    return worker->Tick(at);
+  };
+
+  {
+    auto app = App::Open(config, clock);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    std::vector<v1::CatalogItem> items;
+    for (int i = 0; i < 4; ++i) {
+      v1::CatalogItem item;
+      item.set_product_id("c" + std::to_string(i));
+      item.set_title("Cream " + std::to_string(i));
+      item.set_price_micros(9'000'000);
+      item.set_currency("EUR");
+      item.set_url("https://shop.example/p/c" + std::to_string(i));
+      item.set_category("Skin Care/Creams");
+      item.set_stock(3);
+      items.push_back(item);
+    }
+    ASSERT_TRUE((*app)->catalog().Upsert(items).ok());
+    for (const char* user : {"ua", "ub"}) {
+      auto id = (*app)->ingest().Identify(std::string("anon-") + user, user,
+                                          {{"email", std::string(user) + "@mail.test"}});
+      ASSERT_TRUE(id.ok()) << id.status().ToString();
+    }
+    TriggerWorker* worker = (*app)->triggers();
+    ASSERT_NE(worker, nullptr);
+    ASSERT_TRUE(tick(worker, kT0 - 1).ok());  // first start: the mark
+
+    v1::Batch cart;
+    *cart.add_events() = UserEvent(1, "product_added_to_cart", "ua", "c0", kT0);
+    now = kT0;  // ingest checks event times against the clock
+    ASSERT_TRUE((*app)->ingest().Ingest(cart).ok());
+    auto t = tick(worker, kT0 + kHour);  // ua's cart reminder goes out
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->sent, 1);
+    // ua browses c3 (browse abandonment due 15:30); ub carts c1 (due 12:30).
+    v1::Batch more;
+    *more.add_events() = UserEvent(2, "product_viewed", "ua", "c3", kT0 + 3 * kHour / 2);
+    *more.add_events() = UserEvent(3, "product_added_to_cart", "ub", "c1", kT0 + 3 * kHour / 2);
+    now = kT0 + 3 * kHour / 2;
+    ASSERT_TRUE((*app)->ingest().Ingest(more).ok());
+    t = tick(worker, kT0 + 2 * kHour);  // read, nothing due yet
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->activities, 2);
+    EXPECT_EQ(t->fired, 0);
+    EXPECT_EQ(worker->engine().pending(), 2u);
+  }
+  ASSERT_EQ(Recipients(inbox), std::vector<std::string>{"ua@mail.test"});
+
+  {  // The restart.
+    auto app = App::Open(config, clock);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    TriggerWorker* worker = (*app)->triggers();
+    ASSERT_NE(worker, nullptr);
+    auto t = tick(worker, kT0 + 5 * kHour / 2 - 1);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->events, 0);
+    EXPECT_EQ(t->fired, 0);  // ua's cart (sent before the restart) is not armed again
+    EXPECT_EQ(worker->engine().pending(), 2u);  // ua's browse, ub's cart
+
+    // (2) ub's cart, armed before the restart, fires after its delay, once.
+    t = tick(worker, kT0 + 5 * kHour / 2);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->fired, 1);
+    EXPECT_EQ(t->sent, 1);
+    // (1) ua's browse is due at 15:30, but the 16 h cap of the 11:00 send runs until 03:00.
+    t = tick(worker, kT0 + 6 * kHour);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->fired, 0);
+    EXPECT_EQ(worker->engine().pending(), 1u);
+    t = tick(worker, kT0 + 16 * kHour);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->fired, 0);
+    // Cap over at 03:00, quiet hours until 09:00: sent at 09:30.
+    t = tick(worker, kT0 + 23 * kHour + kHour / 2);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->fired, 1);
+    EXPECT_EQ(t->sent, 1);
+  }
+  auto all = Recipients(inbox);
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, (std::vector<std::string>{"ua@mail.test", "ua@mail.test", "ub@mail.test"}));
+
+  {  // Another restart re-sends nothing.
+    auto app = App::Open(config, clock);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    TriggerWorker* worker = (*app)->triggers();
+    ASSERT_NE(worker, nullptr);
+    auto t = tick(worker, kT0 + 30 * kHour);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->fired, 0);
+    EXPECT_EQ(worker->engine().pending(), 0u);
+    auto carts = (*app)->campaign_store().ListSends("trg-abandoned_cart-20260115");
+    ASSERT_TRUE(carts.ok());
+    EXPECT_EQ(carts->size(), 2u);  // ua before the restart, ub after
+  }
+  EXPECT_EQ(Recipients(inbox).size(), 3u);
 }
 
 }  // namespace

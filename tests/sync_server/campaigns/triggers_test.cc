@@ -258,5 +258,22 @@ TEST(TriggersTest, InAppChannelHasItsOwnCap) {
   EXPECT_FALSE(TriggerEngine::Create({email, email}, {}).ok());  // duplicate ids
 }
 
+// Restart recovery: a restored fire counts toward the global cap and the trigger's cooldown
+// (an event from before the fire, replayed, does not arm the trigger again).
+TEST(TriggersTest, RestoredFireHoldsTheCapAndTheCooldown) {
+  TriggerEngine e = Engine();
+  e.RestoreFire("u", "cart", kNoon);
+  e.RestoreFire("u", "gone", kNoon);  // a definition removed since: ignored
+  e.OnActivity("u", Act(Type::kCartAdd, kNoon - kHour, "p1"));  // replayed: before the fire
+  EXPECT_EQ(e.pending(), 0u);
+  e.OnActivity("u", Act(Type::kProductView, kNoon + kHour, "p2"));  // browse, due 15:00
+  EXPECT_EQ(e.pending(), 1u);
+  // The 16 h cap of the noon send runs until 04:00, quiet hours until 09:00.
+  EXPECT_TRUE(PollUntil(e, kNoon + kHour, kNoon + 21 * kHour - kMin, 10 * kMin).empty());
+  auto fires = e.Poll(kNoon + 21 * kHour);
+  ASSERT_EQ(fires.size(), 1u);
+  EXPECT_EQ(fires[0].trigger_id, "browse");
+}
+
 }  // namespace
 }  // namespace vitrine::server::campaigns
