@@ -3,43 +3,13 @@
 #include <sqlite3.h>
 
 #include "sync_server/campaigns/crypto.h"
+#include "sync_server/campaigns/sqlite_util.h"
 
 namespace vitrine::server::campaigns {
 namespace {
 
-Status DbError(sqlite3* db, const std::string& what) {
-  return Status(Status::Kind::kUnavailable, "campaign_store",
-                what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
-}
-
-// A prepared statement that finalizes itself.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return stmt_ != nullptr; }
-  Stmt& Text(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Int(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  int Step() { return sqlite3_step(stmt_); }
-  std::string ColText(int i) {
-    const auto* p = sqlite3_column_text(stmt_, i);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt_, i)))
-             : std::string();
-  }
-  int64_t ColInt(int i) { return sqlite3_column_int64(stmt_, i); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
+using sqlite::DbError;
+using sqlite::Stmt;
 
 std::string JoinIds(const std::vector<std::string>& ids) {
   std::string out;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "sync_server/campaigns/crypto.h"
+#include "sync_server/campaigns/email_template.h"  // HtmlEscape
 
 namespace vitrine::server::campaigns {
 namespace {
@@ -87,32 +88,6 @@ std::string Lower(std::string_view s) {
 bool InApplePrivacyRange(std::string_view ip) {
   if (ip.starts_with("::ffff:")) ip.remove_prefix(7);
   return ip.starts_with("17.") && ip.find(':') == std::string_view::npos;
-}
-
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
 }
 
 }  // namespace
