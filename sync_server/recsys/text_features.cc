@@ -4,6 +4,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "sync_server/common/utf8.h"
+
 namespace vitrine::recsys {
 namespace {
 
@@ -53,24 +55,6 @@ char32_t DecodeUtf8(std::string_view s, size_t& pos) {
   return cp;
 }
 
-void AppendUtf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 bool IsWordCodePoint(char32_t cp) {
   if (cp < 0x80)
     return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
@@ -81,23 +65,6 @@ bool IsWordCodePoint(char32_t cp) {
   if (cp >= 0xFF00 && cp <= 0xFF0F) return false;  // full-width punctuation
   if (cp >= 0x1F000) return false;                 // emoji and pictographs
   return true;
-}
-
-char32_t ToLower(char32_t cp) {
-  if (cp >= 'A' && cp <= 'Z') return cp + 32;
-  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 32;
-  if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x138 && cp != 0x149 && cp != 0x17F) {
-    // Latin Extended-A alternates capital/small, with a parity shift between U+0138 and U+0149
-    // and again after U+0178.
-    if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
-      return (cp % 2 == 1) ? cp + 1 : cp;
-    if (cp == 0x178) return 0xFF;
-    return (cp % 2 == 0) ? cp + 1 : cp;
-  }
-  if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) return cp + 32;  // Greek
-  if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                 // Cyrillic
-  if (cp >= 0x400 && cp <= 0x40F) return cp + 80;
-  return cp;
 }
 
 bool IsApostrophe(char32_t cp) { return cp == '\'' || cp == 0x2019 || cp == 0x2018; }
@@ -248,7 +215,7 @@ std::vector<RawToken> TokenizeWithBreaks(std::string_view text) {
     }
     const char32_t cp = DecodeUtf8(text, pos);
     if (IsWordCodePoint(cp)) {
-      AppendUtf8(ToLower(cp), current);
+      server::AppendUtf8(server::ToLowerCodePoint(cp), current);
       continue;
     }
     const bool prev_word = !current.empty();

@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "sync_server/campaigns/crypto.h"
-#include "sync_server/campaigns/utf8.h"
+#include "sync_server/common/utf8.h"
 
 namespace vitrine::server::campaigns {
 namespace {

@@ -1,6 +1,6 @@
-#include "sync_server/campaigns/utf8.h"
+#include "sync_server/common/utf8.h"
 
-namespace vitrine::server::campaigns {
+namespace vitrine::server {
 
 std::optional<std::vector<char32_t>> DecodeUtf8(std::string_view s) {
   std::vector<char32_t> out;
@@ -119,4 +119,4 @@ std::string_view TrimAscii(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
-}  // namespace vitrine::server::campaigns
+}  // namespace vitrine::server

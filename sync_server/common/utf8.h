@@ -1,14 +1,14 @@
-// UTF-8 helpers for campaign text: validation, Unicode-aware lower-casing (so "Иван" becomes
-// "иван" and "Valéry" becomes "valéry" without depending on the process locale), and code point
-// boundaries for splitting encoded words.
+// UTF-8 helpers shared by the server (campaign text, product-title features): validation,
+// Unicode-aware lower-casing (so "Иван" becomes "иван" and "Valéry" becomes "valéry" without
+// depending on the process locale), and code point boundaries for splitting encoded words.
 //
 // Lower-casing covers the scripts customer names in our shops use: ASCII, Latin-1 Supplement,
 // Latin Extended-A, Greek and Cyrillic (including Ё/Є/Ї/Ў and the 0x460-0x4FF pairs). Other code
 // points (CJK, Hangul, ...) have no case and pass through unchanged.
 //
 // Thread safety: pure functions.
-#ifndef VITRINE_SYNC_SERVER_CAMPAIGNS_UTF8_H_
-#define VITRINE_SYNC_SERVER_CAMPAIGNS_UTF8_H_
+#ifndef VITRINE_SYNC_SERVER_COMMON_UTF8_H_
+#define VITRINE_SYNC_SERVER_COMMON_UTF8_H_
 
 #include <cstddef>
 #include <optional>
@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vitrine::server::campaigns {
+namespace vitrine::server {
 
 // The code points of `s`, or nullopt when `s` is not valid UTF-8 (overlong forms, surrogates and
 // values above U+10FFFF are invalid).
@@ -35,6 +35,6 @@ size_t Utf8PrefixLength(std::string_view s, size_t max_bytes);
 // Trims ASCII whitespace (space, tab, CR, LF, VT, FF) from both ends.
 std::string_view TrimAscii(std::string_view s);
 
-}  // namespace vitrine::server::campaigns
+}  // namespace vitrine::server
 
-#endif  // VITRINE_SYNC_SERVER_CAMPAIGNS_UTF8_H_
+#endif  // VITRINE_SYNC_SERVER_COMMON_UTF8_H_
