@@ -17,14 +17,7 @@
 namespace vitrine::server::analytics {
 namespace {
 
-namespace bmp = boost::math::policies;
-// Report every numerical failure as NaN (and errno) instead of throwing: the optimiser treats a
-// NaN likelihood as "worse than anything" and steps back.
-using Policy =
-    bmp::policy<bmp::domain_error<bmp::errno_on_error>, bmp::pole_error<bmp::errno_on_error>,
-                bmp::overflow_error<bmp::errno_on_error>,
-                bmp::evaluation_error<bmp::errno_on_error>, bmp::max_series_iterations<200000>,
-                bmp::promote_double<false>>;
+using Policy = internal::MathPolicy;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();

@@ -10,14 +10,7 @@
 namespace vitrine::server::analytics::internal {
 namespace {
 
-namespace bmp = boost::math::policies;
-// Every numerical failure becomes NaN (and errno) rather than an exception. The series cap keeps
-// a 2F1 near z = 1 (extreme trial parameters during a fit) from spinning for a million terms.
-using Policy =
-    bmp::policy<bmp::domain_error<bmp::errno_on_error>, bmp::pole_error<bmp::errno_on_error>,
-                bmp::overflow_error<bmp::errno_on_error>,
-                bmp::evaluation_error<bmp::errno_on_error>, bmp::max_series_iterations<200000>,
-                bmp::promote_double<false>>;
+using Policy = MathPolicy;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 

@@ -14,7 +14,20 @@
 #ifndef VITRINE_SYNC_SERVER_ANALYTICS_HYPERGEOMETRIC_H_
 #define VITRINE_SYNC_SERVER_ANALYTICS_HYPERGEOMETRIC_H_
 
+#include <boost/math/policies/policy.hpp>
+
 namespace vitrine::server::analytics::internal {
+
+// The Boost.Math error policy of the analytics library: every numerical failure becomes NaN (and
+// errno) instead of an exception (the optimiser treats a NaN likelihood as "worse than anything"
+// and steps back); the series cap keeps a 2F1 near z = 1 from spinning for a million terms.
+using MathPolicy = boost::math::policies::policy<
+    boost::math::policies::domain_error<boost::math::policies::errno_on_error>,
+    boost::math::policies::pole_error<boost::math::policies::errno_on_error>,
+    boost::math::policies::overflow_error<boost::math::policies::errno_on_error>,
+    boost::math::policies::evaluation_error<boost::math::policies::errno_on_error>,
+    boost::math::policies::max_series_iterations<200000>,
+    boost::math::policies::promote_double<false>>;
 
 // 2F1(a, b; c; z) through Boost's pFq; NaN where Boost reports an error or z is outside [0, 1).
 double Hyp2F1(double a, double b, double c, double z);
