@@ -144,6 +144,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
   }
   // ---- campaigns: sending and triggers (end) ----
 #endif
+  // ---- feature routes (http/route_module.h): each feature mounts its module here ----
+  // ---- feature routes (end) ----
   return app;
 }
 

@@ -8,9 +8,11 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "sync_server/common/status.h"
 #include "sync_server/config.h"
+#include "sync_server/http/route_module.h"
 #include "sync_server/metrics.h"
 #include "sync_server/services/admin_service.h"
 #include "sync_server/services/content_service.h"
@@ -68,6 +70,11 @@ class App {
   // `serve` calls this: `train` or `demo-load` opening the same database never send email.
   void StartCampaignWorkers();
 
+  // Feature routes (http/route_module.h), mounted in Open before the HTTP server starts; the
+  // HTTP layer dispatches to them by path prefix. Not thread-safe: mount before serving.
+  void Mount(std::unique_ptr<RouteModule> module) { route_modules_.push_back(std::move(module)); }
+  const std::vector<std::unique_ptr<RouteModule>>& route_modules() const { return route_modules_; }
+
  private:
   App(ServerConfig config, Clock clock) : config_(std::move(config)), clock_(std::move(clock)) {}
 
@@ -96,6 +103,8 @@ class App {
   std::unique_ptr<campaigns::EventTail> event_tail_;
   std::unique_ptr<campaigns::TriggerWorker> trigger_worker_;
 #endif
+  // Last, so destroyed first: modules hold pointers to the services above.
+  std::vector<std::unique_ptr<RouteModule>> route_modules_;
 };
 
 }  // namespace vitrine::server

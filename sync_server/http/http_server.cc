@@ -310,6 +310,9 @@ struct HttpServer::Impl {
     // ---- campaigns: email tracking routes (no key; see Tracking below) ----
     if (path.starts_with("/t/")) return Tracking(req, ctx, path);
 #endif
+    for (const auto& module : app->route_modules()) {
+      if (path.starts_with(module->prefix())) return Module(req, ctx, *module, path);
+    }
     if (path.starts_with("/v1/admin/")) return Admin(req, ctx, path);
     if (!app->config().static_dir.empty() && m == methods::GET && !path.starts_with("/v1/")) {
       return Static(req, ctx, path);
@@ -804,6 +807,44 @@ struct HttpServer::Impl {
     SendBody(req, ctx, status_codes::OK, std::move(out), kJson);
   }
 
+  // A mounted feature module (route_module.h): key scope, whole body, reply as it says.
+  void Module(http_request& req, RequestContext& ctx, RouteModule& module,
+              const std::string& path) {
+    HttpExchange exchange;
+    exchange.method = ctx.method;
+    exchange.path = web::uri::decode(path);
+    exchange.raw_query = req.relative_uri().query();
+    for (const auto& [k, v] : web::uri::split_query(exchange.raw_query)) {
+      exchange.query[web::uri::decode(k)] = web::uri::decode(v);
+    }
+    for (const auto& [name, value] : req.headers()) {
+      std::string lower = name;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      exchange.headers[lower] = value;
+    }
+    ctx.route = module.RouteLabel(exchange);
+    if (module.auth() != RouteAuth::kNone) {
+      const Status auth =
+          Authorize(req, module.auth() == RouteAuth::kAdminKey ? Scope::kAdmin : Scope::kWrite);
+      if (!auth.ok()) return SendError(req, ctx, auth, true);
+    }
+    const bool has_body =
+        ctx.method == methods::POST || ctx.method == methods::PUT || ctx.method == methods::PATCH;
+    if (has_body && !ctx.body) {  // Handle left it unread: over the size limit
+      return SendError(
+          req, ctx,
+          Status(Status::Kind::kTooLarge, "too_large",
+                 "body over " + std::to_string(app->config().limits.max_body_bytes) + " bytes"),
+          true);
+    }
+    if (ctx.body) exchange.body = std::move(*ctx.body);
+    HttpReply reply = module.Handle(exchange);
+    http_response resp(static_cast<status_code>(reply.status));
+    for (const auto& [name, value] : reply.headers) resp.headers().add(name, value);
+    resp.set_body(std::move(reply.body), reply.content_type);
+    Send(req, ctx, std::move(resp));
+  }
+
   void Static(http_request& req, RequestContext& ctx, const std::string& path) {
     ctx.route = "static";
     std::filesystem::path rel = web::uri::decode(path == "/" ? std::string("/index.html") : path);
@@ -824,6 +865,14 @@ struct HttpServer::Impl {
     SendBody(req, ctx, status_codes::OK, data.str(), ContentTypeFor(file));
   }
 };
+
+HttpReply HttpReply::Error(int status, std::string_view code, std::string_view message) {
+  v1::Error error;
+  error.set_code(std::string(code));
+  error.set_message(std::string(message));
+  error.set_event_index(-1);
+  return Json(status, ToJson(error));
+}
 
 HttpServer::HttpServer(App* app) : impl_(std::make_unique<Impl>(app)) {}
 

@@ -5,6 +5,7 @@
 //   POST /v1/batch, GET /v1/snapshot, POST /v1/identify           write key (admin key accepted)
 //   /v1/admin/{messages,messages/{id},catalog,stats,profiles,events}  admin key (write key: 403)
 //   GET /healthz, GET /metrics                                      no key
+//   feature modules mounted on the App (route_module.h)             the module's scope
 //
 // Thread safety: Start/Stop from one thread; requests are served on cpprest's thread pool.
 #ifndef VITRINE_SYNC_SERVER_HTTP_HTTP_SERVER_H_

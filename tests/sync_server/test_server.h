@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -129,7 +130,8 @@ inline constexpr const char* kAdminKey = "test-admin-key";
 // A server on a real loopback listener with a real SQLite file in a temp dir.
 class TestServer {
  public:
-  explicit TestServer(ServerConfig config = {}) {
+  // `before_start` runs on the opened App before the listener starts (e.g. to Mount modules).
+  explicit TestServer(ServerConfig config = {}, std::function<void(App&)> before_start = nullptr) {
     config.db = dir_.File("vitrine.db");
     config.write_key = kWriteKey;
     config.admin_key = kAdminKey;
@@ -140,6 +142,7 @@ class TestServer {
       auto app = App::Open(config);
       if (!app.ok()) throw std::runtime_error(app.status().ToString());
       app_ = std::move(*app);
+      if (before_start) before_start(*app_);
       http_ = std::make_unique<HttpServer>(app_.get());
       if (http_->Start().ok()) return;
       http_.reset();
