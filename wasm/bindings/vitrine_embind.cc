@@ -7,16 +7,19 @@
 // the wrong JS type is reported the same way and leaves the client untouched.
 //
 // Background work (persist, send, snapshot refresh, message timers) runs as setTimeout tasks on
-// the JS event loop. HTTP goes through a JS function given to open() as `http`:
+// the JS event loop. HTTP goes through a JS function given to open() as `http` (default:
+// Module.fetchHttp, fetch() with keepalive and CompressionStream, in post.js):
 //   http({method, url, headers, body: Uint8Array, timeoutMs}) ->
-//        {status, headers, body: Uint8Array | string, error?}
-// It is called synchronously from those tasks (a fetch()-based executor is a later slice); if it
-// throws, the request counts as a transport failure and the events stay queued.
+//        {status, headers, body: Uint8Array | string, error?}  or a Promise of it
+// If it throws or its Promise rejects, the request counts as a transport failure and the events
+// stay queued. Durable storage is a mirror the JS package drives (storageImport before open,
+// storageChanges after), see wasm/src/memory_storage.h.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +27,8 @@
 #include "vitrine/client.h"
 #include "vitrine/platform.h"
 #include "vitrine/status.h"
+#include "wasm/src/event_loop_scheduler.h"
+#include "wasm/src/memory_storage.h"
 
 namespace vitrine::wasm {
 namespace {
@@ -173,15 +178,27 @@ void ReadProducts(Reader& r, const char* key, std::vector<Product>* out) {
   });
 }
 
-// Synchronous HTTP through the JS function given to open(). The call goes through
-// Module.vitrineCallSafely (post.js), so a JS exception becomes an error value here instead of
-// unwinding through C++ frames.
+// HTTP through a JS function (the `http` option of open(), else Module.fetchHttp from post.js,
+// which uses fetch()). The hook may answer synchronously (an object) or with a Promise; either
+// way the call goes through Module.vitrineHttpCall (post.js), so a JS exception or a rejected
+// promise becomes a transport error here instead of unwinding through C++ frames. A Promise's
+// answer comes back through httpDone(id, response), and the Client continues on its scheduler.
 class JsHttpExecutor final : public HttpExecutor {
  public:
   explicit JsHttpExecutor(val fn) : fn_(std::move(fn)) {}
 
   HttpResponse Execute(const HttpRequest& request) override {
-    HttpResponse response;
+    HttpResponse out;
+    bool answered = false;
+    ExecuteAsync(request, [&](HttpResponse r) {
+      out = std::move(r);
+      answered = true;
+    });
+    if (!answered) out.transport_error = "the http hook answered asynchronously";
+    return out;
+  }
+
+  void ExecuteAsync(const HttpRequest& request, std::function<void(HttpResponse)> done) override {
     val req = val::object();
     req.set("method", request.method);
     req.set("url", request.url);
@@ -195,12 +212,33 @@ class JsHttpExecutor final : public HttpExecutor {
                 .call<val>("slice"));
     req.set("timeoutMs", static_cast<double>(request.timeout_ms));
 
-    const val outcome = val::module_property("vitrineCallSafely")(fn_, req);
+    const double id = static_cast<double>(++last_id_);
+    const val outcome = val::module_property("vitrineHttpCall")(fn_, req, id);
     if (!outcome["ok"].as<bool>()) {
+      HttpResponse response;
       response.transport_error = "http hook threw: " + outcome["error"].as<std::string>();
-      return response;
+      return done(std::move(response));
     }
-    const val res = outcome["value"];
+    if (outcome["pending"].as<bool>()) {
+      pending_.emplace(last_id_, std::move(done));
+      return;
+    }
+    done(ToResponse(outcome["value"]));
+  }
+
+  // The answer to a request whose hook returned a Promise. Unknown ids (answered twice, or
+  // after close) are ignored.
+  void Complete(uint32_t id, const val& res) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    std::function<void(HttpResponse)> done = std::move(it->second);
+    pending_.erase(it);
+    done(ToResponse(res));
+  }
+
+ private:
+  static HttpResponse ToResponse(const val& res) {
+    HttpResponse response;
     if (!Reader::IsObject(res)) {
       response.transport_error = "http hook returned no object";
       return response;
@@ -214,7 +252,8 @@ class JsHttpExecutor final : public HttpExecutor {
       response.transport_error = r.error();
       return response;
     }
-    response.status = std::isfinite(status) ? static_cast<int>(status) : 0;
+    response.status =
+        std::isfinite(status) && status >= 0 && status < 1000 ? static_cast<int>(status) : 0;
     std::map<std::string, std::string> lowered;
     for (auto& [k, v] : response.headers) {
       std::string key = k;
@@ -234,14 +273,15 @@ class JsHttpExecutor final : public HttpExecutor {
     return response;
   }
 
- private:
   val fn_;
+  uint32_t last_id_ = 0;
+  std::map<uint32_t, std::function<void(HttpResponse)>> pending_;
 };
 
 struct State {
   std::unique_ptr<Clock> clock;
-  std::unique_ptr<Scheduler> scheduler;
-  std::unique_ptr<HttpExecutor> http;
+  std::unique_ptr<EventLoopScheduler> scheduler;
+  std::unique_ptr<JsHttpExecutor> http;
   std::unique_ptr<Client> client;
 
   void Close() {
@@ -256,6 +296,37 @@ struct State {
 State& GetState() {
   static State* state = new State();  // never destroyed: the module lives as long as the page
   return *state;
+}
+
+val RecommendationValue(const Recommendation& rec) {
+  val item = val::object();
+  item.set("productId", rec.product_id);
+  item.set("title", rec.title);
+  item.set("price", rec.price);
+  item.set("currency", rec.currency);
+  item.set("imageUrl", rec.image_url);
+  item.set("url", rec.url);
+  item.set("category", rec.category);
+  item.set("brand", rec.brand);
+  item.set("score", rec.score);
+  return item;
+}
+
+val MessageValue(const InAppMessageView& m) {
+  val out = val::object();
+  out.set("messageId", m.message_id);
+  out.set("layout", m.layout);
+  out.set("title", m.title);
+  out.set("body", m.body);
+  out.set("imageUrl", m.image_url);
+  out.set("ctaLabel", m.cta_label);
+  out.set("ctaUrl", m.cta_url);
+  out.set("priority", m.priority);
+  val products = val::array();
+  for (const Recommendation& rec : m.products)
+    products.call<void>("push", RecommendationValue(rec));
+  out.set("products", products);
+  return out;
 }
 
 val NotOpen() { return Result(Status(StatusCode::kShutdown, "open() first")); }
@@ -286,9 +357,9 @@ val Open(val options) {
   State& s = GetState();
   s.Close();
   s.clock = NewSystemClock();
-  s.scheduler = NewThreadScheduler(*s.clock);  // the event-loop scheduler in this build
-  s.http = http.isUndefined() || http.isNull() ? NewDefaultHttpExecutor()
-                                               : std::make_unique<JsHttpExecutor>(http);
+  s.scheduler = std::make_unique<EventLoopScheduler>(*s.clock);
+  s.http = std::make_unique<JsHttpExecutor>(
+      http.isUndefined() || http.isNull() ? val::module_property("fetchHttp") : http);
   // Injected, so Flush() schedules the send instead of waiting for it on this one thread.
   o.clock = s.clock.get();
   o.scheduler = s.scheduler.get();
@@ -299,6 +370,13 @@ val Open(val options) {
     return Result(client.status());
   }
   s.client = std::move(client).value();
+  // Due messages go to Module.onMessage when the host set one; else they wait for messages().
+  if (!val::module_property("onMessage").isUndefined()) {
+    s.client->SetMessageListener([](const InAppMessageView& m) {
+      (void)val::module_property("vitrineCallSafely")(val::module_property("onMessage"),
+                                                      MessageValue(m));
+    });
+  }
   return Result(Status::Ok());
 }
 
@@ -387,28 +465,104 @@ val Recommend(val placement, val context, val n) {
                                 static_cast<size_t>(std::min(count, 1e6)));
   if (!recs.ok()) return Result(recs.status());
   val items = val::array();
-  for (const Recommendation& rec : *recs) {
-    val item = val::object();
-    item.set("productId", rec.product_id);
-    item.set("title", rec.title);
-    item.set("price", rec.price);
-    item.set("currency", rec.currency);
-    item.set("imageUrl", rec.image_url);
-    item.set("url", rec.url);
-    item.set("category", rec.category);
-    item.set("brand", rec.brand);
-    item.set("score", rec.score);
-    items.call<void>("push", item);
-  }
+  for (const Recommendation& rec : *recs) items.call<void>("push", RecommendationValue(rec));
   val out = Result(Status::Ok());
   out.set("items", items);
   return out;
 }
 
+// flush(): schedules a send of everything queued.
 val Flush() {
   Client* client = GetState().client.get();
   if (!client) return NotOpen();
   return Result(client->Flush());
+}
+
+// flushNow() for pagehide: as flush(), and the tasks that are due run before this returns, so
+// the request is already handed to the HTTP hook (fetch with keepalive) when it does.
+val FlushNow() {
+  State& s = GetState();
+  if (!s.client) return NotOpen();
+  const Status st = s.client->Flush();
+  if (st.ok()) s.scheduler->RunDueNow();
+  return Result(st);
+}
+
+val HttpDone(val id, val response) {
+  State& s = GetState();
+  if (s.http && id.isNumber()) s.http->Complete(id.as<uint32_t>(), response);
+  return val::undefined();
+}
+
+// messages() -> [{messageId, layout, title, body, imageUrl, ctaLabel, ctaUrl, priority,
+// products}]: the due messages not yet handed to onMessage (each is returned once).
+val Messages() {
+  Client* client = GetState().client.get();
+  if (!client) return val::array();
+  val out = val::array();
+  for (const InAppMessageView& m : client->PendingMessages()) {
+    out.call<void>("push", MessageValue(m));
+  }
+  return out;
+}
+
+// messageEvent(kind, messageId): kind is "viewed", "clicked" or "dismissed".
+val MessageEvent(val kind, val message_id) {
+  Client* client = GetState().client.get();
+  if (!client) return NotOpen();
+  if (!kind.isString()) return Error("kind must be a string");
+  if (!message_id.isString()) return Error("messageId must be a string");
+  const std::string k = kind.as<std::string>();
+  const std::string id = message_id.as<std::string>();
+  if (k == "viewed") return Result(client->MessageViewed(id));
+  if (k == "clicked") return Result(client->MessageClicked(id));
+  if (k == "dismissed") return Result(client->MessageDismissed(id));
+  return Error("kind must be viewed, clicked or dismissed");
+}
+
+// storageImport(dataDir, [[key, Uint8Array], ...]) before open(): loads a mirror (see
+// wasm/src/memory_storage.h). Returns {ok, skipped}.
+val StorageImport(val data_dir, val entries) {
+  if (!data_dir.isString()) return Error("dataDir must be a string");
+  if (!entries.isArray()) return Error("entries must be an array");
+  std::vector<std::pair<std::string, std::string>> in;
+  const unsigned n = entries["length"].as<unsigned>();
+  in.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    const val e = entries[i];
+    if (!e.isArray() || !e[0].isString() || !e[1].instanceof (val::global("Uint8Array"))) {
+      return Error("entries[" + std::to_string(i) + "] must be [string, Uint8Array]");
+    }
+    std::string value(e[1]["length"].as<size_t>(), '\0');
+    val(emscripten::typed_memory_view(value.size(), reinterpret_cast<uint8_t*>(value.data())))
+        .call<void>("set", e[1]);
+    in.emplace_back(e[0].as<std::string>(), std::move(value));
+  }
+  auto skipped = internal::ImportMirror(data_dir.as<std::string>(), in);
+  if (!skipped.ok()) return Result(skipped.status());
+  val out = Result(Status::Ok());
+  out.set("skipped", static_cast<double>(*skipped));
+  return out;
+}
+
+// storageChanges(dataDir) -> [[key, Uint8Array | null], ...]: the mirror writes since last call.
+val StorageChanges(val data_dir) {
+  val out = val::array();
+  if (!data_dir.isString()) return out;
+  for (const internal::MirrorChange& c : internal::TakeMirrorChanges(data_dir.as<std::string>())) {
+    val pair = val::array();
+    pair.call<void>("push", c.key);
+    if (c.value) {
+      pair.call<void>("push",
+                      val(emscripten::typed_memory_view(
+                              c.value->size(), reinterpret_cast<const uint8_t*>(c.value->data())))
+                          .call<val>("slice"));
+    } else {
+      pair.call<void>("push", val::null());
+    }
+    out.call<void>("push", pair);
+  }
+  return out;
 }
 
 val Stats() {
@@ -442,5 +596,11 @@ EMSCRIPTEN_BINDINGS(vitrine) {
   emscripten::function("setConsent", &vitrine::wasm::SetConsent);
   emscripten::function("recommend", &vitrine::wasm::Recommend);
   emscripten::function("flush", &vitrine::wasm::Flush);
+  emscripten::function("flushNow", &vitrine::wasm::FlushNow);
   emscripten::function("stats", &vitrine::wasm::Stats);
+  emscripten::function("messages", &vitrine::wasm::Messages);
+  emscripten::function("messageEvent", &vitrine::wasm::MessageEvent);
+  emscripten::function("httpDone", &vitrine::wasm::HttpDone);
+  emscripten::function("storageImport", &vitrine::wasm::StorageImport);
+  emscripten::function("storageChanges", &vitrine::wasm::StorageChanges);
 }

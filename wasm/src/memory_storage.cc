@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -13,6 +16,72 @@ namespace vitrine::internal {
 namespace {
 
 constexpr size_t kMaxDeadLetters = 1000;
+constexpr char kKvPrefix[] = "k/";
+constexpr char kEventPrefix[] = "e/";
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0xF]);
+  }
+  return out;
+}
+
+std::optional<std::string> Unhex(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::string EventKey(std::string_view event_id) { return kEventPrefix + Hex(event_id); }
+
+// Mirror value of a queued event: seq (8 bytes), occurred_at_ms (8), priority (4), all
+// little-endian, then the payload.
+std::string EncodeEvent(const QueuedEvent& e) {
+  std::string out;
+  auto put = [&out](uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  };
+  put(e.seq, 8);
+  put(static_cast<uint64_t>(e.occurred_at_ms), 8);
+  put(static_cast<uint64_t>(static_cast<uint32_t>(e.priority)), 4);
+  out += e.payload;
+  return out;
+}
+
+std::optional<QueuedEvent> DecodeEvent(std::string event_id, std::string_view bytes) {
+  if (bytes.size() < 20) return std::nullopt;
+  auto get = [&bytes](size_t at, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) {
+      v = (v << 8) | static_cast<unsigned char>(bytes[at + static_cast<size_t>(i)]);
+    }
+    return v;
+  };
+  QueuedEvent e;
+  e.event_id = std::move(event_id);
+  e.seq = get(0, 8);
+  e.occurred_at_ms = static_cast<int64_t>(get(8, 8));
+  const uint64_t priority = get(16, 4);
+  if (priority > static_cast<uint64_t>(EventPriority::kNeverEvict)) return std::nullopt;
+  e.priority = static_cast<EventPriority>(priority);
+  e.payload = std::string(bytes.substr(20));
+  return e;
+}
 
 struct StoreState {
   std::mutex mu;
@@ -21,6 +90,11 @@ struct StoreState {
   std::vector<std::pair<QueuedEvent, std::string>> dead_letters;  // oldest first
   uint64_t bytes = 0;
   std::map<std::string, std::string, std::less<>> kv;
+  bool mirrored = false;        // ImportMirror was called: track changes
+  std::set<std::string> dirty;  // mirror keys changed since TakeMirrorChanges
+  void Mark(std::string key) {
+    if (mirrored) dirty.insert(std::move(key));
+  }
 };
 
 class MemoryStore final : public Store {
@@ -40,6 +114,7 @@ class MemoryStore final : public Store {
     for (const QueuedEvent& e : events) {
       if (s_->by_id.count(e.event_id) || s_->queue.count(e.seq)) continue;
       s_->by_id.emplace(e.event_id, e.seq);
+      s_->Mark(EventKey(e.event_id));
       s_->bytes += e.payload.size();
       s_->queue.emplace(e.seq, e);
       ++added;
@@ -119,6 +194,7 @@ class MemoryStore final : public Store {
 
   Status PurgeQueue() override {
     std::lock_guard<std::mutex> lock(s_->mu);
+    for (const auto& [id, seq] : s_->by_id) s_->Mark(EventKey(id));
     s_->queue.clear();
     s_->by_id.clear();
     s_->bytes = 0;
@@ -135,13 +211,17 @@ class MemoryStore final : public Store {
   Status Put(std::string_view key, std::string_view value) override {
     std::lock_guard<std::mutex> lock(s_->mu);
     s_->kv.insert_or_assign(std::string(key), std::string(value));
+    s_->Mark(kKvPrefix + std::string(key));
     return Status::Ok();
   }
 
   Status Delete(std::string_view key) override {
     std::lock_guard<std::mutex> lock(s_->mu);
     auto it = s_->kv.find(key);
-    if (it != s_->kv.end()) s_->kv.erase(it);
+    if (it != s_->kv.end()) {
+      s_->Mark(kKvPrefix + it->first);
+      s_->kv.erase(it);
+    }
     return Status::Ok();
   }
 
@@ -149,6 +229,7 @@ class MemoryStore final : public Store {
     std::lock_guard<std::mutex> lock(s_->mu);
     auto it = s_->kv.lower_bound(prefix);
     while (it != s_->kv.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix) {
+      s_->Mark(kKvPrefix + it->first);
       it = s_->kv.erase(it);
     }
     return Status::Ok();
@@ -160,6 +241,7 @@ class MemoryStore final : public Store {
     auto it = s_->by_id.find(id);
     if (it == s_->by_id.end()) return 0;
     auto q = s_->queue.find(it->second);
+    s_->Mark(EventKey(id));
     s_->bytes -= q->second.payload.size();
     if (out) *out = std::move(q->second);
     s_->queue.erase(q);
@@ -176,6 +258,11 @@ struct JournalState {
   std::vector<QueuedEvent> sealed;
   size_t active_bytes = 0;
   size_t sealed_bytes = 0;
+  bool mirrored = false;
+  std::set<std::string> dirty;  // mirror keys of records appended or purged
+  void Mark(const QueuedEvent& e) {
+    if (mirrored) dirty.insert(EventKey(e.event_id));
+  }
 };
 
 // Two segments like the native journal: Append fills the active one up to segment_bytes of
@@ -192,6 +279,7 @@ class MemoryJournal final : public Journal {
     }
     s_->active_bytes += event.payload.size();
     s_->active.push_back(event);
+    s_->Mark(event);
     return Status::Ok();
   }
 
@@ -222,6 +310,8 @@ class MemoryJournal final : public Journal {
 
   Status Purge() override {
     std::lock_guard<std::mutex> lock(s_->mu);
+    for (const QueuedEvent& e : s_->active) s_->Mark(e);
+    for (const QueuedEvent& e : s_->sealed) s_->Mark(e);
     s_->active.clear();
     s_->sealed.clear();
     s_->active_bytes = s_->sealed_bytes = 0;
@@ -249,6 +339,18 @@ Registry& GetRegistry() {
   return *registry;
 }
 
+std::string StorePath(const std::string& data_dir) { return data_dir + "/queue.db"; }
+
+// REQUIRES: the registry lock held.
+std::pair<std::shared_ptr<StoreState>, std::shared_ptr<JournalState>> StatesLocked(
+    Registry& r, const std::string& data_dir) {
+  auto& store = r.stores[StorePath(data_dir)];
+  if (!store) store = std::make_shared<StoreState>();
+  auto& journal = r.journals[data_dir];
+  if (!journal) journal = std::make_shared<JournalState>();
+  return {store, journal};
+}
+
 }  // namespace
 
 std::unique_ptr<Store> NewMemoryStore() {
@@ -264,6 +366,72 @@ void ResetMemoryStorageRegistry() {
   std::lock_guard<std::mutex> lock(r.mu);
   r.stores.clear();
   r.journals.clear();
+}
+
+StatusOr<size_t> ImportMirror(const std::string& data_dir,
+                              const std::vector<std::pair<std::string, std::string>>& entries) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto [store, journal] = StatesLocked(r, data_dir);
+  std::lock_guard<std::mutex> store_lock(store->mu);
+  std::lock_guard<std::mutex> journal_lock(journal->mu);
+  store->mirrored = true;
+  journal->mirrored = true;
+  size_t skipped = 0;
+  for (const auto& [key, value] : entries) {
+    const std::string_view k(key);
+    if (k.substr(0, 2) == kKvPrefix) {
+      store->kv.insert_or_assign(std::string(k.substr(2)), value);
+      continue;
+    }
+    std::optional<std::string> id;
+    if (k.substr(0, 2) == kEventPrefix) id = Unhex(k.substr(2));
+    std::optional<QueuedEvent> e;
+    if (id && !id->empty()) e = DecodeEvent(*id, value);
+    if (!e || store->by_id.count(e->event_id) || store->queue.count(e->seq)) {
+      ++skipped;
+      continue;
+    }
+    store->by_id.emplace(e->event_id, e->seq);
+    store->bytes += e->payload.size();
+    store->queue.emplace(e->seq, std::move(*e));
+  }
+  return skipped;
+}
+
+std::vector<MirrorChange> TakeMirrorChanges(const std::string& data_dir) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto [store, journal] = StatesLocked(r, data_dir);
+  std::lock_guard<std::mutex> store_lock(store->mu);
+  std::lock_guard<std::mutex> journal_lock(journal->mu);
+  std::set<std::string> keys;
+  keys.swap(store->dirty);
+  keys.merge(journal->dirty);
+  journal->dirty.clear();
+  // An event is wherever it is now: in the queue, still in the journal, or gone.
+  std::map<std::string, const QueuedEvent*> in_journal;
+  for (const auto* segment : {&journal->sealed, &journal->active}) {
+    for (const QueuedEvent& e : *segment) in_journal.emplace(EventKey(e.event_id), &e);
+  }
+  std::vector<MirrorChange> out;
+  out.reserve(keys.size());
+  for (const std::string& key : keys) {
+    MirrorChange change{key, std::nullopt};
+    const std::string_view k(key);
+    if (k.substr(0, 2) == kKvPrefix) {
+      auto it = store->kv.find(k.substr(2));
+      if (it != store->kv.end()) change.value = it->second;
+    } else if (auto id = Unhex(k.substr(2))) {
+      if (auto it = store->by_id.find(*id); it != store->by_id.end()) {
+        change.value = EncodeEvent(store->queue.at(it->second));
+      } else if (auto j = in_journal.find(key); j != in_journal.end()) {
+        change.value = EncodeEvent(*j->second);
+      }
+    }
+    out.push_back(std::move(change));
+  }
+  return out;
 }
 
 // The factories the Client calls (storage.h). Named after the native backends; see the report

@@ -62,6 +62,13 @@ class HttpExecutor {
  public:
   virtual ~HttpExecutor() = default;
   virtual HttpResponse Execute(const HttpRequest& request) = 0;
+  // The form the Client uses. Platforms whose network API cannot block (the browser's fetch())
+  // override it and answer later; `done` must then be called exactly once, on any thread, and
+  // the Client continues on its scheduler. The default runs Execute and calls `done` before
+  // returning, so a synchronous executor behaves exactly as with Execute.
+  virtual void ExecuteAsync(const HttpRequest& request, std::function<void(HttpResponse)> done) {
+    done(Execute(request));
+  }
 };
 
 // Default implementations for this platform (selected by CMake).

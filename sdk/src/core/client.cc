@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <optional>
 
 #include "sdk/src/core/client_impl.h"
 #include "sdk/src/core/event_builder.h"
@@ -171,6 +172,10 @@ Status Client::Impl::Init() {
 }
 
 Client::Impl::~Impl() {
+  {
+    std::lock_guard<std::mutex> lock(http_gate_->mu);
+    http_gate_->open = false;
+  }
   {
     std::lock_guard<std::mutex> lock(*task_mu_);
     *alive_ = false;
@@ -442,53 +447,121 @@ void Client::Impl::ScheduleSend(int64_t delay_ms) {
 
 void Client::Impl::SendTask(uint64_t token) {
   if (token != send_token_.load()) return;  // superseded by a later schedule
-  (void)SendRound();
+  SendRound(nullptr);
 }
 
-Status Client::Impl::SendRound() {
+void Client::Impl::ExecuteHttp(const HttpRequest& request,
+                               std::function<void(HttpResponse)> on_response) {
+  // A synchronous executor calls back before ExecuteAsync returns: continue inline, exactly as
+  // the blocking Execute did. A later answer continues as a scheduler task, unless the Client
+  // closed meanwhile (the gate), so nothing runs against a destroyed Client.
+  struct Call {
+    std::mutex mu;
+    bool returned = false;
+    std::optional<HttpResponse> inline_response;
+  };
+  auto call = std::make_shared<Call>();
+  auto next = std::make_shared<std::function<void(HttpResponse)>>(std::move(on_response));
+  http_->ExecuteAsync(request, [this, call, next, gate = http_gate_](HttpResponse response) {
+    {
+      std::lock_guard<std::mutex> lock(call->mu);
+      if (!call->returned) {
+        call->inline_response = std::move(response);
+        return;
+      }
+    }
+    std::lock_guard<std::mutex> lock(gate->mu);
+    if (!gate->open) return;
+    Post([next, r = std::move(response)]() mutable { (*next)(std::move(r)); }, 0);
+  });
+  std::optional<HttpResponse> answered;
+  {
+    std::lock_guard<std::mutex> lock(call->mu);
+    call->returned = true;
+    answered.swap(call->inline_response);
+  }
+  if (answered) (*next)(std::move(*answered));
+}
+
+void Client::Impl::SendRound(std::function<void(Status)> done) {
+  auto finish = [&done](Status s) {
+    if (done) done(std::move(s));
+  };
+  if (send_in_flight_) {
+    // A request is out (asynchronous executor); its continuation schedules the next turn.
+    return finish(Status(StatusCode::kUnavailable, "a send is already in flight"));
+  }
   const int64_t now = clock_->NowMs();
   if (now < retry_after_until_ms_) {
     ScheduleSend(retry_after_until_ms_ - now);
-    return Status(
+    return finish(Status(
         StatusCode::kRateLimited,
-        "the server asked to retry after " + std::to_string(retry_after_until_ms_ - now) + " ms");
+        "the server asked to retry after " + std::to_string(retry_after_until_ms_ - now) + " ms"));
   }
   if (Status persisted = PersistJournal(); !persisted.ok()) {
     ScheduleSend(send_backoff_.NextDelayMs(0));
-    return persisted;
+    return finish(persisted);
   }
-  for (int round = 0; round < kMaxSendRoundsPerTask; ++round) {
-    internal::SendResult r = sync_->SendOnce();
-    if (r.outcome == internal::SendOutcome::kIdle) {
-      // Nothing queued: sleep until the next capture re-arms the timer.
-      ++send_token_;
-      next_send_at_ms_ = 0;
-      send_idle_ = true;
-      return Status::Ok();
-    }
-    ++send_attempts_;
-    rejected_ += r.dead_lettered;
-    if (r.outcome == internal::SendOutcome::kRetry) {
-      ++send_failures_;
-      {
-        std::lock_guard<std::mutex> err(error_mu_);
-        last_error_ = r.status.ToString();
-      }
-      last_retry_after_ms_ = r.retry_after_ms;
-      retry_after_until_ms_ = clock_->NowMs() + r.retry_after_ms;
-      ScheduleSend(send_backoff_.NextDelayMs(r.retry_after_ms));
-      return r.status.ok() ? Status(StatusCode::kUnavailable, "send failed; will retry") : r.status;
-    }
-    send_backoff_.Reset();
-    if (r.outcome == internal::SendOutcome::kAcked) acked_ += r.acked;
-    if (r.outcome == internal::SendOutcome::kRejected) {
+  SendNext(0, std::move(done));
+}
+
+void Client::Impl::SendNext(int round, std::function<void(Status)> done) {
+  // Synchronous executors recurse here once per batch; kMaxSendRoundsPerTask bounds the depth
+  // as it bounded the loop this replaced.
+  if (round >= kMaxSendRoundsPerTask) {
+    ScheduleSend(options_.flush_interval_ms);
+    if (done) done(Status::Ok());
+    return;
+  }
+  internal::PreparedSend prepared = sync_->PrepareSend();
+  if (!prepared.has_request) return OnSendResult(round, std::move(prepared.result), done);
+  send_in_flight_ = true;
+  const HttpRequest request = std::move(prepared.request);
+  auto shared = std::make_shared<internal::PreparedSend>(std::move(prepared));
+  ExecuteHttp(request, [this, round, shared, done = std::move(done)](HttpResponse response) {
+    send_in_flight_ = false;
+    OnSendResult(round, sync_->CompleteSend(std::move(*shared), response), done);
+  });
+}
+
+void Client::Impl::OnSendResult(int round, internal::SendResult r,
+                                const std::function<void(Status)>& done) {
+  if (r.outcome == internal::SendOutcome::kIdle) {
+    // Nothing queued: sleep until the next capture re-arms the timer.
+    ++send_token_;
+    next_send_at_ms_ = 0;
+    send_idle_ = true;
+    if (done) done(Status::Ok());
+    return;
+  }
+  ++send_attempts_;
+  rejected_ += r.dead_lettered;
+  if (r.outcome == internal::SendOutcome::kRetry) {
+    ++send_failures_;
+    {
       std::lock_guard<std::mutex> err(error_mu_);
       last_error_ = r.status.ToString();
     }
-    if (!r.more_pending) break;
+    last_retry_after_ms_ = r.retry_after_ms;
+    retry_after_until_ms_ = clock_->NowMs() + r.retry_after_ms;
+    ScheduleSend(send_backoff_.NextDelayMs(r.retry_after_ms));
+    if (done) {
+      done(r.status.ok() ? Status(StatusCode::kUnavailable, "send failed; will retry") : r.status);
+    }
+    return;
   }
-  ScheduleSend(options_.flush_interval_ms);  // one more turn finds the queue empty and idles
-  return Status::Ok();
+  send_backoff_.Reset();
+  if (r.outcome == internal::SendOutcome::kAcked) acked_ += r.acked;
+  if (r.outcome == internal::SendOutcome::kRejected) {
+    std::lock_guard<std::mutex> err(error_mu_);
+    last_error_ = r.status.ToString();
+  }
+  if (!r.more_pending) {
+    ScheduleSend(options_.flush_interval_ms);  // one more turn finds the queue empty and idles
+    if (done) done(Status::Ok());
+    return;
+  }
+  SendNext(round + 1, done);
 }
 
 void Client::Impl::ScheduleSnapshot(int64_t delay_ms) {
@@ -496,15 +569,28 @@ void Client::Impl::ScheduleSnapshot(int64_t delay_ms) {
   Post([this, token] { SnapshotTask(token); }, delay_ms);
 }
 
-void Client::Impl::SnapshotTask(uint64_t token) {
-  if (token != snapshot_token_.load()) return;
+void Client::Impl::SnapshotTask(uint64_t token, std::function<void()> done) {
+  if (token != snapshot_token_.load() || snapshot_in_flight_) {
+    if (done) done();
+    return;
+  }
   std::string anonymous_id, user_id;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
     anonymous_id = anonymous_id_;
     user_id = user_id_;
   }
-  internal::SnapshotResult r = sync_->FetchSnapshot(anonymous_id, user_id, snapshot_etag_);
+  snapshot_in_flight_ = true;
+  const std::string etag = snapshot_etag_;
+  ExecuteHttp(sync_->SnapshotRequest(anonymous_id, user_id, etag),
+              [this, etag, done = std::move(done)](HttpResponse response) {
+                snapshot_in_flight_ = false;
+                OnSnapshot(sync_->CompleteSnapshot(std::move(response), etag));
+                if (done) done();
+              });
+}
+
+void Client::Impl::OnSnapshot(const internal::SnapshotResult& r) {
   if (!r.status.ok()) {
     ScheduleSnapshot(snapshot_backoff_.NextDelayMs(0));
     return;
@@ -587,9 +673,10 @@ Status Client::Impl::Flush() {
   std::future<Status> result = done->get_future();
   Post(
       [this, done] {
-        Status sent = SendRound();
-        if (snapshot_etag_.empty()) SnapshotTask(snapshot_token_.load());
-        done->set_value(sent);
+        SendRound([this, done](Status sent) {
+          if (!snapshot_etag_.empty()) return done->set_value(sent);
+          SnapshotTask(snapshot_token_.load(), [done, sent] { done->set_value(sent); });
+        });
       },
       0);
   try {

@@ -56,10 +56,17 @@ class Client::Impl {
   void PersistDurableState();
   void SendTask(uint64_t token);
   // Persists, then sends batches until the queue is empty or an attempt fails; schedules the
-  // next turn either way. OK when everything queued was acked.
-  Status SendRound();
+  // next turn either way. `done` (may be empty) gets OK when everything queued was acked; with a
+  // synchronous executor it runs before SendRound returns, with an asynchronous one later.
+  void SendRound(std::function<void(Status)> done);
+  void SendNext(int round, std::function<void(Status)> done);
+  void OnSendResult(int round, internal::SendResult r, const std::function<void(Status)>& done);
+  // Runs one request through HttpExecutor::ExecuteAsync; `on_response` runs inline when the
+  // executor answered synchronously, else as a scheduler task (never after destruction).
+  void ExecuteHttp(const HttpRequest& request, std::function<void(HttpResponse)> on_response);
   void ScheduleSend(int64_t delay_ms);
-  void SnapshotTask(uint64_t token);
+  void SnapshotTask(uint64_t token, std::function<void()> done = nullptr);
+  void OnSnapshot(const internal::SnapshotResult& r);
   void ScheduleSnapshot(int64_t delay_ms);
   void MessageTask();
   void ScheduleMessageCheck();
@@ -114,6 +121,15 @@ class Client::Impl {
   internal::Backoff snapshot_backoff_;
   int64_t retry_after_until_ms_ = 0;
   std::string snapshot_etag_;
+  bool send_in_flight_ = false;      // scheduler thread: a batch request awaits its answer
+  bool snapshot_in_flight_ = false;  // scheduler thread
+
+  // Closed first thing in the destructor: an asynchronous HTTP answer arriving later is dropped.
+  struct HttpGate {
+    std::mutex mu;
+    bool open = true;
+  };
+  std::shared_ptr<HttpGate> http_gate_ = std::make_shared<HttpGate>();
 
   // Messages handed to the host.
   std::mutex messages_mu_;

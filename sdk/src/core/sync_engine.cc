@@ -247,17 +247,25 @@ SyncEngine::SyncEngine(SyncConfig config, Store& store, HttpExecutor& http, cons
     : config_(std::move(config)), store_(store), http_(http), clock_(clock) {}
 
 SendResult SyncEngine::SendOnce() {
-  SendResult result;
+  PreparedSend prepared = PrepareSend();
+  if (!prepared.has_request) return prepared.result;
+  const HttpResponse response = http_.Execute(prepared.request);
+  return CompleteSend(std::move(prepared), response);
+}
+
+PreparedSend SyncEngine::PrepareSend() {
+  PreparedSend prepared;
+  SendResult& result = prepared.result;
   auto read = store_.ReadOldest(std::max<size_t>(1, config_.max_batch_events),
                                 std::max<size_t>(1, config_.max_batch_bytes));
   if (!read.ok()) {
     result.outcome = SendOutcome::kRetry;
     result.status = read.status();
     result.more_pending = true;
-    return result;
+    return prepared;
   }
   std::vector<QueuedEvent>& queued = read.value();
-  if (queued.empty()) return result;  // kIdle
+  if (queued.empty()) return prepared;  // kIdle
 
   // Build the batch. A payload that no longer parses (a corrupted row) is dead-lettered here:
   // sending it would get the whole batch refused and block every event behind it.
@@ -267,9 +275,9 @@ SendResult SyncEngine::SendOnce() {
   context->set_sdk_name(kSdkName);
   context->set_platform(config_.sdk_platform);
   context->set_app_version(config_.app_version);
-  std::vector<std::string> batch_ids;
+  std::vector<std::string>& batch_ids = prepared.batch_ids;
   std::vector<std::string> corrupt_ids;
-  std::vector<size_t> payload_sizes;  // of the events in the batch, in order
+  std::vector<size_t>& payload_sizes = prepared.payload_sizes;
   batch_ids.reserve(queued.size());
   for (QueuedEvent& event : queued) {
     if (!batch.add_events()->ParseFromString(event.payload)) {
@@ -289,10 +297,10 @@ SendResult SyncEngine::SendOnce() {
     result.outcome = SendOutcome::kRejected;
     result.status = Status(StatusCode::kStorageError, "queued payloads were corrupt");
     result.more_pending = true;
-    return result;
+    return prepared;
   }
 
-  HttpRequest request;
+  HttpRequest& request = prepared.request;
   request.method = "POST";
   request.url = config_.server_url + "/v1/batch";
   request.timeout_ms = config_.request_timeout_ms;
@@ -308,7 +316,14 @@ SendResult SyncEngine::SendOnce() {
   }
   result.wire_bytes = request.body.size();
 
-  const HttpResponse response = http_.Execute(request);
+  prepared.has_request = true;
+  return prepared;
+}
+
+SendResult SyncEngine::CompleteSend(PreparedSend prepared, const HttpResponse& response) {
+  SendResult result = std::move(prepared.result);
+  const std::vector<std::string>& batch_ids = prepared.batch_ids;
+  const std::vector<size_t>& payload_sizes = prepared.payload_sizes;
   const int code = response.status;
   const int64_t now_ms = clock_.NowMs();
   if (const std::string* retry_after = FindHeader(response, "retry-after")) {
@@ -397,7 +412,11 @@ SendResult SyncEngine::SendOnce() {
 
 SnapshotResult SyncEngine::FetchSnapshot(const std::string& anonymous_id,
                                          const std::string& user_id, const std::string& etag) {
-  SnapshotResult result;
+  return CompleteSnapshot(http_.Execute(SnapshotRequest(anonymous_id, user_id, etag)), etag);
+}
+
+HttpRequest SyncEngine::SnapshotRequest(const std::string& anonymous_id, const std::string& user_id,
+                                        const std::string& etag) const {
   HttpRequest request;
   request.method = "GET";
   request.url = config_.server_url + "/v1/snapshot?anonymous_id=" + UrlEncode(anonymous_id) +
@@ -406,8 +425,11 @@ SnapshotResult SyncEngine::FetchSnapshot(const std::string& anonymous_id,
   request.headers["Accept"] = kProtobufType;
   if (!config_.write_key.empty()) request.headers["Authorization"] = "Bearer " + config_.write_key;
   if (!etag.empty()) request.headers["If-None-Match"] = etag;
+  return request;
+}
 
-  HttpResponse response = http_.Execute(request);
+SnapshotResult SyncEngine::CompleteSnapshot(HttpResponse response, const std::string& etag) const {
+  SnapshotResult result;
   const int code = response.status;
   if (code == 304) {
     result.not_modified = true;

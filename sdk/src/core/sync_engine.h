@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "sdk/src/core/storage.h"
 #include "vitrine/platform.h"
@@ -66,14 +67,32 @@ class Backoff {
   std::mt19937_64 rng_;
 };
 
+// A send split around the HTTP call, for executors that answer asynchronously: Prepare reads the
+// batch and builds the request; Complete classifies the answer and applies it to the store.
+struct PreparedSend {
+  bool has_request = false;  // false: `result` is final (idle, or a local error)
+  HttpRequest request;
+  SendResult result;
+  std::vector<std::string> batch_ids;
+  std::vector<size_t> payload_sizes;  // of the events in the batch, in order
+};
+
 class SyncEngine {
  public:
   SyncEngine(SyncConfig config, Store& store, HttpExecutor& http, const Clock& clock);
   // Reads the oldest batch from the store, POSTs it to /v1/batch, removes exactly the acked ids.
+  // Uses HttpExecutor::Execute (blocking).
   SendResult SendOnce();
+  PreparedSend PrepareSend();
+  // Only the acked ids that are still queued are removed, so completing a send after other
+  // sends (or a purge) is safe.
+  SendResult CompleteSend(PreparedSend prepared, const HttpResponse& response);
   // GET /v1/snapshot?anonymous_id=..&user_id=.. with If-None-Match: etag.
   SnapshotResult FetchSnapshot(const std::string& anonymous_id, const std::string& user_id,
                                const std::string& etag);
+  HttpRequest SnapshotRequest(const std::string& anonymous_id, const std::string& user_id,
+                              const std::string& etag) const;
+  SnapshotResult CompleteSnapshot(HttpResponse response, const std::string& etag) const;
 
  private:
   SyncConfig config_;
