@@ -1,0 +1,529 @@
+// @vitrine/web: the Vitrine SDK core (WebAssembly) behind a small JS API.
+//
+//   import { Vitrine } from '@vitrine/web';
+//   const v = await Vitrine.open({ serverUrl, writeKey });
+//   v.track('product_viewed', { products: [{ productId, sku, price: 12.5, currency: 'EUR' }] });
+//   v.recommend('home', { limit: 8 }).items;
+//
+// Errors are values: track/identify/setConsent/recommend return {ok: false, code, error} and never
+// throw, whatever they are given. Only open() rejects (bad options, no module).
+//
+// Storage (option `storage`): the core's storage contract is synchronous, so the module keeps
+// its queue and state in memory and this file mirrors every change write-behind to IndexedDB
+// (or localStorage, capped at `localStorageQuota` bytes) every `persistIntervalMs` (1 s) and on
+// pagehide / visibilitychange=hidden. State is loaded before the client opens. Durability
+// window: an event tracked less than `persistIntervalMs` before the browser is killed (crash,
+// not a normal close) can be lost; a normal tab close writes on pagehide.
+//
+// Several tabs: one leader per origin and namespace, elected with the Web Locks API
+// (navigator.locks). The leader alone writes browser storage and talks to the sync server. Other
+// tabs (followers) load the stored state read-only (same shopper identity, snapshot and
+// history, so their recommendations are local too), track into their own in-memory client for
+// local recommendations, and forward each event over a BroadcastChannel to the leader, which
+// tracks it durably and acknowledges it; unacknowledged forwards are re-sent when a new leader
+// announces itself. When the leader tab closes, a waiting follower takes the lock, reloads the
+// stored state and becomes the leader. Without Web Locks or BroadcastChannel every tab is its
+// own leader on a per-tab namespace, so there are never two writers of one store.
+
+const DATA_DIR = '/vitrine';
+const MIRROR_STORE = 'mirror';
+
+function errorValue(code, error) {
+  return { ok: false, code, error };
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function toBase64(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function fromBase64(text) {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function requestPromise(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+// --- storage backends: load() -> [[key, Uint8Array]], write(changes) -------------------------
+
+class MemoryBackend {
+  constructor() { this.kind = 'memory'; }
+  async load() { return []; }
+  write() { return Promise.resolve(); }
+}
+
+class IndexedDbBackend {
+  constructor(indexedDB, name) {
+    this.kind = 'indexeddb';
+    this.idb = indexedDB;
+    this.name = name;
+    this.db = null;
+    this.chain = Promise.resolve();
+  }
+
+  async init() {
+    const req = this.idb.open(this.name, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(MIRROR_STORE);
+    this.db = await requestPromise(req);
+  }
+
+  async load() {
+    const tx = this.db.transaction(MIRROR_STORE, 'readonly');
+    const store = tx.objectStore(MIRROR_STORE);
+    const [keys, values] = await Promise.all([requestPromise(store.getAllKeys()),
+      requestPromise(store.getAll())]);
+    return keys.map((k, i) => [String(k), new Uint8Array(values[i])]);
+  }
+
+  // One transaction per batch of changes, started synchronously (so a write issued on pagehide
+  // is already queued when the handler returns) and chained so batches commit in order.
+  write(changes) {
+    if (changes.length === 0) return this.chain;
+    const tx = this.db.transaction(MIRROR_STORE, 'readwrite');
+    const store = tx.objectStore(MIRROR_STORE);
+    for (const [key, value] of changes) {
+      if (value) store.put(value, key);
+      else store.delete(key);
+    }
+    const done = new Promise((resolve) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = tx.onabort = () => resolve();
+    });
+    this.chain = this.chain.then(() => done);
+    return this.chain;
+  }
+
+  close() { if (this.db) this.db.close(); }
+}
+
+// localStorage: values base64 under "<prefix><key>", the sum of value lengths capped at `quota`.
+// Over the cap, a put is skipped (counted in stats().storageSkipped); events and small state win
+// over large caches because the snapshot (the largest entry) is written after the events of the
+// same batch and is refetched from the server when missing.
+class LocalStorageBackend {
+  constructor(localStorage, prefix, quota) {
+    this.kind = 'localstorage';
+    this.ls = localStorage;
+    this.prefix = prefix;
+    this.quota = quota;
+    this.sizes = new Map();
+    this.used = 0;
+    this.skipped = 0;
+  }
+
+  async load() {
+    const out = [];
+    for (let i = 0; i < this.ls.length; i++) {
+      const key = this.ls.key(i);
+      if (!key || !key.startsWith(this.prefix)) continue;
+      const text = this.ls.getItem(key);
+      try {
+        out.push([key.slice(this.prefix.length), fromBase64(text)]);
+        this.sizes.set(key, text.length);
+        this.used += text.length;
+      } catch (e) {
+        // a foreign or damaged entry: ignored
+      }
+    }
+    return out;
+  }
+
+  write(changes) {
+    const sorted = [...changes].sort((a, b) => (a[1] ? a[1].length : 0) - (b[1] ? b[1].length : 0));
+    for (const [key, value] of sorted) {
+      const full = this.prefix + key;
+      const old = this.sizes.get(full) || 0;
+      if (!value) {
+        this.ls.removeItem(full);
+        this.used -= old;
+        this.sizes.delete(full);
+        continue;
+      }
+      const text = toBase64(value);
+      if (this.used - old + text.length > this.quota) {
+        this.skipped++;
+        continue;
+      }
+      try {
+        this.ls.setItem(full, text);
+        this.used += text.length - old;
+        this.sizes.set(full, text.length);
+      } catch (e) {
+        this.skipped++;  // the browser's own quota
+      }
+    }
+    return Promise.resolve();
+  }
+}
+
+// --- the module -----------------------------------------------------------------------------
+
+async function loadModule(options, onMessage) {
+  const factory = options.moduleFactory ||
+    (await import('./vitrine-core.js')).default;
+  const args = { onMessage };
+  if (options.wasmBinary) args.wasmBinary = options.wasmBinary;
+  const wasmUrl = options.wasmUrl || new URL('./vitrine.wasm', import.meta.url).href;
+  args.locateFile = (path) => (path.endsWith('.wasm') ? wasmUrl : path);
+  return factory(args);
+}
+
+function hasFn(m, name) {
+  return m && typeof m[name] === 'function';
+}
+
+export class Vitrine {
+  constructor(options, env) {
+    this._options = options;
+    this._env = env;
+    this._m = null;
+    this._backend = null;
+    this._leader = true;
+    this._closed = false;
+    this._listeners = new Set();
+    this._dueMessages = [];
+    this._outstanding = new Map();  // follower: forwarded, not yet acknowledged
+    this._seenForwards = new Set();  // leader: forward ids already tracked
+    this._nextFid = 0;
+    this._tabId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    this._timer = null;
+    this._releaseLock = null;
+    this._channel = null;
+    this._unlisten = [];
+  }
+
+  // Vitrine.open(options) -> Promise<Vitrine>. See vitrine.d.ts for the options.
+  static async open(options) {
+    if (!isPlainObject(options)) throw Object.assign(new Error('options must be an object'), { code: 'invalid_argument' });
+    const storage = options.storage === undefined ? 'auto' : options.storage;
+    if (!['auto', 'indexeddb', 'localstorage', 'memory'].includes(storage)) {
+      throw Object.assign(new Error("options.storage must be 'auto', 'indexeddb', 'localstorage' or 'memory'"), { code: 'invalid_argument' });
+    }
+    const g = globalThis;
+    const env = Object.assign({
+      indexedDB: g.indexedDB,
+      localStorage: (() => { try { return g.localStorage; } catch (e) { return undefined; } })(),
+      locks: g.navigator && g.navigator.locks,
+      BroadcastChannel: g.BroadcastChannel,
+      events: typeof g.addEventListener === 'function' ? g : null,
+      document: g.document,
+    }, options.env || {});
+    const v = new Vitrine(Object.assign({ namespace: 'default', persistIntervalMs: 1000,
+      localStorageQuota: 2 * 1024 * 1024 }, options, { storage }), env);
+    await v._start();
+    return v;
+  }
+
+  async _pickBackend() {
+    const { storage, namespace, localStorageQuota } = this._options;
+    const env = this._env;
+    if ((storage === 'auto' || storage === 'indexeddb') && env.indexedDB) {
+      try {
+        const b = new IndexedDbBackend(env.indexedDB, `vitrine-${namespace}`);
+        await b.init();
+        return b;
+      } catch (e) {
+        if (storage === 'indexeddb') throw Object.assign(new Error(`IndexedDB unavailable: ${e && e.message}`), { code: 'storage_error' });
+      }
+    }
+    if ((storage === 'auto' || storage === 'localstorage') && env.localStorage) {
+      return new LocalStorageBackend(env.localStorage, `vitrine:${namespace}:`, localStorageQuota);
+    }
+    if (storage !== 'auto' && storage !== 'memory') {
+      throw Object.assign(new Error(`${storage} is not available here`), { code: 'storage_error' });
+    }
+    return new MemoryBackend();
+  }
+
+  async _start() {
+    this._backend = await this._pickBackend();
+    const durable = this._backend.kind !== 'memory';
+    const env = this._env;
+    const multiTab = durable && env.locks && typeof env.locks.request === 'function' && env.BroadcastChannel;
+    if (durable && !multiTab) {
+      // No way to elect one writer: keep this tab's store to itself.
+      this._options = Object.assign({}, this._options, { namespace: `${this._options.namespace}:${this._tabId}` });
+      this._backend = await this._pickBackend();
+    }
+    if (multiTab) {
+      const lockName = `vitrine:${this._options.namespace}`;
+      this._leader = await new Promise((resolve) => {
+        env.locks.request(lockName, { ifAvailable: true }, (lock) => {
+          if (!lock) { resolve(false); return undefined; }
+          resolve(true);
+          return new Promise((release) => { this._releaseLock = release; });
+        });
+      });
+      this._channel = new env.BroadcastChannel(lockName);
+      this._channel.onmessage = (e) => this._onChannel(e.data);
+      if (!this._leader) {
+        // Wait in line: this tab leads when the current leader's tab goes away.
+        env.locks.request(lockName, (lock) => {
+          if (this._closed) return undefined;
+          return new Promise((release) => {
+            this._releaseLock = release;
+            this._promote();
+          });
+        });
+      }
+    }
+    await this._openModule();
+    if (this._leader && this._channel) this._channel.postMessage({ kind: 'leader', from: this._tabId });
+    this._timer = setInterval(() => this._persist(), this._options.persistIntervalMs);
+    if (this._timer && typeof this._timer.unref === 'function') this._timer.unref();
+    const events = env.events;
+    if (events) {
+      const onHide = () => this._onPageHide();
+      const onVisibility = () => {
+        if (env.document && env.document.visibilityState === 'hidden') this._onPageHide();
+      };
+      events.addEventListener('pagehide', onHide);
+      events.addEventListener('visibilitychange', onVisibility);
+      this._unlisten.push(() => events.removeEventListener('pagehide', onHide),
+        () => events.removeEventListener('visibilitychange', onVisibility));
+    }
+  }
+
+  async _openModule() {
+    const o = this._options;
+    const m = await loadModule(o, (msg) => this._dispatchMessage(msg));
+    const entries = this._backend.kind === 'memory' ? null : await this._backend.load();
+    if (entries) {
+      const imported = m.storageImport(DATA_DIR, entries);
+      if (!imported.ok) throw Object.assign(new Error(imported.error), { code: imported.code });
+    }
+    let http = o.http || m.fetchHttp;
+    if (!this._leader) {
+      // A follower never sends batches (the leader does): its batch requests stay pending, which
+      // parks its client's sender. Snapshots it fetches itself (idempotent GETs).
+      const base = http;
+      http = (req) => (req.url.endsWith('/v1/batch') ? new Promise(() => {}) : base(req));
+    }
+    const openOptions = { serverUrl: o.serverUrl, writeKey: o.writeKey, dataDir: DATA_DIR, http };
+    for (const k of ['appVersion', 'sessionTimeoutMs', 'flushIntervalMs', 'randomSeed']) {
+      if (o[k] !== undefined) openOptions[k] = o[k];
+    }
+    const r = m.open(openOptions);
+    if (!r.ok) throw Object.assign(new Error(r.error), { code: r.code });
+    this._m = m;
+  }
+
+  async _promote() {
+    if (this._closed) return;
+    const old = this._m;
+    this._m = null;
+    if (old) old.close();
+    this._leader = true;
+    // Events this tab tracked while a follower live in the old leader's store (forwarded) or in
+    // _outstanding (re-tracked below); the fresh module loads what the old leader stored.
+    await this._openModule();
+    for (const [, msg] of this._outstanding) this._apply(msg);
+    this._outstanding.clear();
+    this._channel.postMessage({ kind: 'leader', from: this._tabId });
+  }
+
+  _onChannel(msg) {
+    if (!isPlainObject(msg) || this._closed) return;
+    if (msg.kind === 'leader' && !this._leader) {
+      for (const [, fwd] of this._outstanding) this._channel.postMessage(fwd);
+    } else if (msg.kind === 'ack' && msg.to === this._tabId) {
+      this._outstanding.delete(msg.fid);
+    } else if (msg.kind === 'forward' && this._leader && this._m) {
+      const key = `${msg.from}/${msg.fid}`;
+      if (!this._seenForwards.has(key)) {
+        this._seenForwards.add(key);
+        this._apply(msg);
+      }
+      this._channel.postMessage({ kind: 'ack', to: msg.from, fid: msg.fid });
+    }
+  }
+
+  _apply(msg) {
+    const m = this._m;
+    if (!m) return;
+    if (msg.op === 'track') m.track(msg.spec);
+    else if (msg.op === 'identify') m.identify(msg.userId, msg.traits);
+    else if (msg.op === 'consent') m.setConsent(msg.granted);
+    else if (msg.op === 'flush') m.flush();
+  }
+
+  _forward(msg) {
+    if (this._leader || !this._channel) return;
+    const fwd = Object.assign({ kind: 'forward', from: this._tabId, fid: ++this._nextFid }, msg);
+    this._outstanding.set(fwd.fid, fwd);
+    this._channel.postMessage(fwd);
+  }
+
+  _persist() {
+    const m = this._m;
+    if (!m || this._backend.kind === 'memory') return Promise.resolve();
+    const changes = m.storageChanges(DATA_DIR);
+    if (!this._leader) return Promise.resolve();  // followers never write
+    return this._backend.write(changes);
+  }
+
+  _onPageHide() {
+    if (!this._m || this._closed) return;
+    if (this._leader) {
+      this._m.keepalive = true;
+      try {
+        this._m.flushNow();
+      } finally {
+        this._m.keepalive = false;
+      }
+    }
+    this._persist();
+  }
+
+  _dispatchMessage(msg) {
+    if (this._listeners.size === 0) {
+      this._dueMessages.push(msg);
+      return;
+    }
+    for (const cb of this._listeners) {
+      try { cb(msg); } catch (e) { /* a host callback's error is the host's */ }
+    }
+  }
+
+  // --- public API ---------------------------------------------------------------------------
+
+  get isLeader() { return this._leader; }
+  get storage() { return this._backend ? this._backend.kind : 'memory'; }
+
+  // track(type, props?) -> {ok: true} | {ok: false, code, error}
+  track(type, props) {
+    if (!this._m) return errorValue('shutdown', 'the client is closed');
+    if (typeof type !== 'string' || type === '') return errorValue('invalid_argument', 'type must be a non-empty string');
+    if (props !== undefined && props !== null && !isPlainObject(props)) {
+      return errorValue('invalid_argument', 'props must be an object');
+    }
+    const spec = Object.assign({}, props || {}, { type });
+    const r = this._m.track(spec);
+    if (r.ok) this._forward({ op: 'track', spec });
+    return r;
+  }
+
+  identify(userId, traits) {
+    if (!this._m) return errorValue('shutdown', 'the client is closed');
+    const r = this._m.identify(userId, traits === undefined ? null : traits);
+    if (r.ok) this._forward({ op: 'identify', userId, traits: traits || null });
+    return r;
+  }
+
+  setConsent(granted) {
+    if (!this._m) return errorValue('shutdown', 'the client is closed');
+    const r = this._m.setConsent(granted);
+    if (r.ok) this._forward({ op: 'consent', granted });
+    return r;
+  }
+
+  // recommend(placement, {limit = 10, productId?, category?}?) -> {ok, items} | {ok: false, ...}
+  recommend(placement, options) {
+    if (!this._m) return errorValue('shutdown', 'the client is closed');
+    if (options !== undefined && options !== null && !isPlainObject(options)) {
+      return errorValue('invalid_argument', 'options must be an object');
+    }
+    const o = options || {};
+    const limit = o.limit === undefined ? 10 : o.limit;
+    if (typeof limit !== 'number') return errorValue('invalid_argument', 'options.limit must be a number');
+    const context = {};
+    if (o.productId !== undefined) context.productId = o.productId;
+    if (o.category !== undefined) context.category = o.category;
+    return this._m.recommend(placement, context, limit);
+  }
+
+  // The due in-app messages not yet handed to an onMessage callback (each returned once).
+  messages() {
+    const out = this._dueMessages.splice(0);
+    if (this._m) out.push(...this._m.messages());
+    return out;
+  }
+
+  // onMessage(cb) -> unsubscribe. Messages that came due before the first callback was set are
+  // delivered to it at once.
+  onMessage(cb) {
+    if (typeof cb !== 'function') return () => {};
+    this._listeners.add(cb);
+    for (const msg of this.messages()) {
+      try { cb(msg); } catch (e) { /* the host's */ }
+    }
+    return () => this._listeners.delete(cb);
+  }
+
+  messageViewed(id) { return this._m ? this._m.messageEvent('viewed', id) : errorValue('shutdown', 'the client is closed'); }
+  messageClicked(id) { return this._m ? this._m.messageEvent('clicked', id) : errorValue('shutdown', 'the client is closed'); }
+  messageDismissed(id) { return this._m ? this._m.messageEvent('dismissed', id) : errorValue('shutdown', 'the client is closed'); }
+
+  // flush({timeoutMs = 10000}?) -> Promise<{ok, ...}>: sends what is queued now. Resolves
+  // {ok: true} when the queue is empty, {ok: false, code, error} when a send failed or the time
+  // ran out (events stay queued and are retried with backoff). In a follower tab it asks the
+  // leader to send and resolves {ok: true, forwarded: true}.
+  async flush(options) {
+    const m = this._m;
+    if (!m) return errorValue('shutdown', 'the client is closed');
+    const timeoutMs = options && typeof options.timeoutMs === 'number' ? options.timeoutMs : 10000;
+    if (!this._leader) {
+      this._forward({ op: 'flush' });
+      return { ok: true, forwarded: true };
+    }
+    const before = m.stats();
+    const r = m.flush();
+    if (!r.ok) return r;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (this._m !== m) return errorValue('shutdown', 'the client closed during flush');
+      const s = m.stats();
+      if (s.queued === 0) {
+        await this._persist();
+        return { ok: true };
+      }
+      if (s.sendFailures > before.sendFailures) return errorValue('unavailable', s.lastError || 'send failed; will retry');
+      if (Date.now() > deadline) return errorValue('deadline_exceeded', 'flush timed out; events stay queued');
+    }
+  }
+
+  stats() {
+    if (!this._m) return errorValue('shutdown', 'the client is closed');
+    const s = this._m.stats();
+    s.leader = this._leader;
+    s.storage = this.storage;
+    s.forwardsPending = this._outstanding.size;
+    s.storageSkipped = this._backend && this._backend.skipped ? this._backend.skipped : 0;
+    return s;
+  }
+
+  // close() -> Promise: writes the last changes, hands leadership to a waiting tab.
+  async close() {
+    if (this._closed) return { ok: true };
+    this._closed = true;
+    clearInterval(this._timer);
+    for (const off of this._unlisten) off();
+    const m = this._m;
+    if (m) {
+      m.close();  // persists the journal into the store
+      if (this._leader && this._backend.kind !== 'memory') await this._backend.write(m.storageChanges(DATA_DIR));
+    }
+    this._m = null;
+    if (this._channel) this._channel.close();
+    if (this._releaseLock) this._releaseLock();
+    if (this._backend && this._backend.close) this._backend.close();
+    return { ok: true };
+  }
+}
+
+export default Vitrine;
