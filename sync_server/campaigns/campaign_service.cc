@@ -280,24 +280,6 @@ StatusOr<std::vector<std::string>> ParseAudienceMembers(std::string_view json) {
   return out;
 }
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out + "\"";
-}
-
 std::string CampaignInfoJson(const CampaignInfo& i) {
   return "{\"id\":" + JsonString(i.id) + ",\"name\":" + JsonString(i.name) +
          ",\"status\":" + JsonString(i.status) + ",\"created_ms\":" + std::to_string(i.created_ms) +

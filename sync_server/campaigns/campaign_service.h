@@ -40,6 +40,7 @@
 #include "sync_server/campaigns/recipient_directory.h"
 #include "sync_server/campaigns/smtp_sender.h"
 #include "sync_server/campaigns/tracking.h"
+#include "sync_server/common/json_text.h"
 #include "sync_server/common/status.h"
 
 struct sqlite3;
@@ -104,7 +105,6 @@ struct CampaignInfo {
   std::string detail;  // why it failed
 };
 std::string CampaignInfoJson(const CampaignInfo& info);
-std::string JsonString(std::string_view s);  // a quoted, escaped JSON string
 
 class CampaignService {
  public:

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sync_server/batch_codec.h"
+#include "sync_server/common/json_text.h"
 
 namespace vitrine::server {
 namespace {
@@ -86,30 +87,6 @@ status_code ToHttp(const Status& s) {
       return status_codes::InternalError;
   }
   return status_codes::InternalError;
-}
-
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
 }
 
 std::string Hex(const std::string& bytes) {
@@ -429,10 +406,10 @@ struct HttpServer::Impl {
       if (!members.ok()) return SendError(req, ctx, members.status(), true);
       Status s = service.SaveAudience(id, *members);
       if (!s.ok()) return SendError(req, ctx, s, true);
-      return SendBody(req, ctx, status_codes::OK,
-                      "{\"id\":" + campaigns::JsonString(id) +
-                          ",\"members\":" + std::to_string(members->size()) + "}",
-                      kJson);
+      return SendBody(
+          req, ctx, status_codes::OK,
+          "{\"id\":" + JsonString(id) + ",\"members\":" + std::to_string(members->size()) + "}",
+          kJson);
     }
     if (m != methods::GET) return MethodNotAllowed(req, ctx, "GET");
     auto q = Query(req);
