@@ -1,0 +1,425 @@
+#include "platform_adapters/magento/records.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "platform_adapters/shopify/dedup.h"
+#include "platform_adapters/shopify/records.h"
+
+namespace vitrine::magento {
+namespace {
+
+using shopify::DecimalToMicros;
+
+std::string Text(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = object.Find(key);
+  if (v == nullptr) return {};
+  auto text = v->AsDecimalText();
+  return text ? *text : std::string();
+}
+
+std::optional<int64_t> Int(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = object.Find(key);
+  return v == nullptr ? std::nullopt : v->AsInt64();
+}
+
+// Magento writes quantities and amounts as JSON numbers or, in older versions and some
+// extensions, as strings ("10.0000"): both go through the exact decimal parser.
+std::optional<int64_t> Micros(const JsonValue& object, std::string_view key) {
+  const std::string text = Text(object, key);
+  if (text.empty()) return std::nullopt;
+  return DecimalToMicros(text);
+}
+
+std::optional<int64_t> WholeUnits(const JsonValue& object, std::string_view key) {
+  auto micros = Micros(object, key);
+  if (!micros) return std::nullopt;
+  return *micros / 1000000;
+}
+
+// custom_attributes: [{"attribute_code": "url_key", "value": "champ-tee"}, ...]
+std::string CustomAttribute(const JsonValue& object, std::string_view code) {
+  const JsonValue* attributes = object.Find("custom_attributes");
+  if (attributes == nullptr) return {};
+  for (const JsonValue& a : attributes->items()) {
+    const JsonValue* name = a.Find("attribute_code");
+    if (name == nullptr || name->AsString() != std::string(code)) continue;
+    return Text(a, "value");
+  }
+  return {};
+}
+
+int32_t ClampToInt32(int64_t v) {
+  return static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+}
+
+std::string Join(std::string_view base, std::string_view path) {
+  std::string out(base);
+  if (!out.empty() && out.back() == '/' && !path.empty() && path.front() == '/')
+    path.remove_prefix(1);
+  if (!out.empty() && out.back() != '/' && !path.empty() && path.front() != '/') out += '/';
+  out += path;
+  return out;
+}
+
+// The image shown in lists: the media entry typed "image" (or "small_image"), else the first
+// enabled one, else the `image` custom attribute.
+std::string ImageFile(const JsonValue& product) {
+  const JsonValue* media = product.Find("media_gallery_entries");
+  std::string first;
+  if (media != nullptr) {
+    for (const JsonValue& entry : media->items()) {
+      if (const JsonValue* disabled = entry.Find("disabled");
+          disabled && disabled->AsBool() == true)
+        continue;
+      const std::string file = Text(entry, "file");
+      if (file.empty()) continue;
+      if (first.empty()) first = file;
+      if (const JsonValue* types = entry.Find("types")) {
+        for (const JsonValue& t : types->items()) {
+          if (t.AsString() == "image" || t.AsString() == "small_image") return file;
+        }
+      }
+    }
+  }
+  if (!first.empty()) return first;
+  std::string attr = CustomAttribute(product, "image");
+  return attr == "no_selection" ? std::string() : attr;
+}
+
+void SetError(MapError* error, std::string message) {
+  if (error != nullptr) error->message = std::move(message);
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseMagentoTime(std::string_view text) {
+  // "YYYY-MM-DD HH:MM:SS[.fff]" in UTC. An explicit offset is not what Magento writes, so it is
+  // refused rather than guessed at; the RFC 3339 parser does the rest.
+  if (text.size() < 19 || (text[10] != ' ' && text[10] != 'T')) return std::nullopt;
+  std::string rfc3339(text);
+  rfc3339[10] = 'T';
+  if (rfc3339.back() != 'Z') {
+    if (rfc3339.find_first_of("+-", 19) != std::string::npos) return std::nullopt;
+    rfc3339 += 'Z';
+  }
+  return shopify::ParseTimestampMs(rfc3339);
+}
+
+std::string FormatMagentoTime(int64_t unix_ms) {
+  int64_t secs = unix_ms / 1000;
+  int64_t days = secs / 86400;
+  int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  // civil_from_days
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld",
+                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
+                static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
+                static_cast<long long>(rem % 60));
+  return buf;
+}
+
+std::string UserIdFor(int64_t customer_id) { return "magento:" + std::to_string(customer_id); }
+std::string AnonymousIdForCustomer(int64_t customer_id) {
+  return "magento:customer:" + std::to_string(customer_id);
+}
+std::string AnonymousIdForGuest(std::string_view email) {
+  std::string lower(email);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(lower.data()), lower.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "magento:guest:";
+  for (unsigned char b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::string StableEventId(std::string_view key) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  std::string id(reinterpret_cast<const char*>(digest), 16);
+  id[6] = static_cast<char>((id[6] & 0x0f) | 0x40);  // version 4 layout
+  id[8] = static_cast<char>((id[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return id;
+}
+
+std::optional<Product> MapProduct(const JsonValue& object, const StoreContext& store,
+                                  MapError* error) {
+  Product p;
+  auto id = Int(object, "id");
+  if (!id) {
+    SetError(error, "product without an integer id");
+    return std::nullopt;
+  }
+  p.id = *id;
+  p.sku = Text(object, "sku");
+  p.type_id = Text(object, "type_id");
+  p.status = static_cast<int>(Int(object, "status").value_or(1));
+  p.visibility = static_cast<int>(Int(object, "visibility").value_or(4));
+  p.updated_at = Text(object, "updated_at");
+  p.updated_at_ms = ParseMagentoTime(p.updated_at).value_or(0);
+
+  v1::CatalogItem& item = p.item;
+  item.set_product_id(std::to_string(p.id));
+  item.set_title(Text(object, "name"));
+  item.set_price_micros(Micros(object, "price").value_or(0));
+  item.set_currency(store.currency);
+  if (const std::string file = ImageFile(object); !file.empty()) {
+    item.set_image_url(Join(Join(store.media_url, "catalog/product"), file));
+  }
+  if (const std::string key = CustomAttribute(object, "url_key"); !key.empty()) {
+    item.set_url(Join(store.base_url, key + store.product_url_suffix));
+  }
+  // Brand: a free-text attribute where the shop has one; select attributes hold option ids.
+  if (std::string brand = CustomAttribute(object, "brand");
+      !brand.empty() && !DecimalToMicros(brand).has_value()) {
+    item.set_brand(brand);
+  }
+
+  // Stock: stock_item where the (legacy) CatalogInventory API sends it; no stock information at
+  // all is treated as available (MSI source items, when imported, override this).
+  bool stock_known = false;
+  if (const JsonValue* ext = object.Find("extension_attributes")) {
+    if (const JsonValue* stock = ext->Find("stock_item"); stock && stock->is_object()) {
+      const JsonValue* in_stock = stock->Find("is_in_stock");
+      const bool available = in_stock == nullptr || in_stock->AsBool() != false;
+      const JsonValue* manage = stock->Find("manage_stock");
+      if (manage != nullptr && manage->AsBool() == false) {
+        p.qty = available ? INT32_MAX : 0;
+      } else if (auto qty = WholeUnits(*stock, "qty")) {
+        p.qty = available ? *qty : 0;
+      } else {
+        p.qty = available ? 1 : 0;
+      }
+      stock_known = true;
+    }
+    if (const JsonValue* links = ext->Find("configurable_product_links")) {
+      for (const JsonValue& l : links->items()) {
+        if (auto child = l.AsInt64()) p.child_ids.push_back(*child);
+      }
+    }
+    // The deepest linked category names the item ("Gear/Bags" over "Gear").
+    if (const JsonValue* categories = ext->Find("category_links")) {
+      size_t best_depth = 0;
+      for (const JsonValue& link : categories->items()) {
+        auto cid = shopify::ParseInt64(Text(link, "category_id"));
+        if (!cid) continue;
+        auto it = store.category_paths.find(*cid);
+        if (it == store.category_paths.end()) continue;
+        const size_t depth =
+            static_cast<size_t>(std::count(it->second.begin(), it->second.end(), '/')) + 1;
+        if (depth > best_depth) {
+          best_depth = depth;
+          item.set_category(it->second);
+        }
+      }
+    }
+  }
+  item.set_stock(stock_known ? ClampToInt32(*p.qty) : 1);
+  if (p.status == 2) item.set_stock(0);  // disabled: never recommend it
+  return p;
+}
+
+std::optional<Customer> MapCustomer(const JsonValue& object, MapError* error) {
+  Customer c;
+  auto id = Int(object, "id");
+  if (!id) {
+    SetError(error, "customer without an integer id");
+    return std::nullopt;
+  }
+  c.id = *id;
+  c.email = Text(object, "email");
+  c.updated_at = Text(object, "updated_at");
+  c.updated_at_ms = ParseMagentoTime(c.updated_at).value_or(0);
+  const int64_t created_ms = ParseMagentoTime(Text(object, "created_at")).value_or(0);
+
+  v1::Event& e = c.event;
+  e.set_type("identify");
+  // A changed customer (new updated_at) is a new identify; a re-import of the same row is not.
+  e.set_event_id(StableEventId("magento/customer/" + std::to_string(c.id) + "/" + c.updated_at));
+  e.set_occurred_at_ms(c.updated_at_ms > 0 ? c.updated_at_ms : std::max<int64_t>(created_ms, 1));
+  e.set_user_id(UserIdFor(c.id));
+  e.set_anonymous_id(AnonymousIdForCustomer(c.id));
+  auto& traits = *e.mutable_traits();
+  if (!c.email.empty()) traits["email"] = c.email;
+  if (auto v = Text(object, "firstname"); !v.empty()) traits["first_name"] = v;
+  if (auto v = Text(object, "lastname"); !v.empty()) traits["last_name"] = v;
+  if (auto v = Text(object, "store_id"); !v.empty()) traits["magento_store_id"] = v;
+  if (auto v = Text(object, "group_id"); !v.empty()) traits["magento_group_id"] = v;
+  return c;
+}
+
+std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store, MapError* error) {
+  Order o;
+  auto id = Int(object, "entity_id");
+  if (!id) {
+    SetError(error, "order without an integer entity_id");
+    return std::nullopt;
+  }
+  o.entity_id = *id;
+  o.increment_id = Text(object, "increment_id");
+  if (o.increment_id.empty()) o.increment_id = std::to_string(o.entity_id);
+  o.state = Text(object, "state");
+  o.status = Text(object, "status");
+  o.updated_at = Text(object, "updated_at");
+  o.updated_at_ms = ParseMagentoTime(o.updated_at).value_or(0);
+  const int64_t created_ms = ParseMagentoTime(Text(object, "created_at")).value_or(0);
+  const bool guest = Int(object, "customer_is_guest").value_or(0) != 0;
+  if (auto cid = Int(object, "customer_id"); cid && !guest) o.customer_id = *cid;
+
+  std::string currency = Text(object, "order_currency_code");
+  if (currency.empty()) currency = store.currency;
+
+  v1::Event& e = o.event;
+  const bool cancelled = o.state == "canceled";
+  e.set_type(cancelled ? "order_cancelled" : "order_completed");
+  e.set_event_id(StableEventId("magento/order/" + std::to_string(o.entity_id) + "/" + e.type()));
+  const int64_t when = cancelled && o.updated_at_ms > 0 ? o.updated_at_ms : created_ms;
+  e.set_occurred_at_ms(when > 0 ? when : std::max<int64_t>(o.updated_at_ms, 1));
+  if (o.customer_id) {
+    e.set_user_id(UserIdFor(*o.customer_id));
+    e.set_anonymous_id(AnonymousIdForCustomer(*o.customer_id));
+  } else {
+    const std::string email = Text(object, "customer_email");
+    e.set_anonymous_id(email.empty() ? "magento:order:" + std::to_string(o.entity_id)
+                                     : AnonymousIdForGuest(email));
+  }
+  v1::OrderInfo& info = *e.mutable_order();
+  info.set_order_id(o.increment_id);
+  info.set_value_micros(std::max<int64_t>(Micros(object, "grand_total").value_or(0), 0));
+  info.set_currency(currency);
+  info.set_tax_micros(Micros(object, "tax_amount").value_or(0));
+  info.set_shipping_micros(Micros(object, "shipping_amount").value_or(0));
+  info.set_coupon(Text(object, "coupon_code"));
+
+  // Lines: a configurable or bundle row carries the parent product and the price; its child rows
+  // (parent_item_id set) repeat the quantity with price 0. Keep the parents, take the variant id
+  // from the child.
+  const JsonValue* items = object.Find("items");
+  std::unordered_map<int64_t, int64_t> child_product_of;  // parent item_id -> child product_id
+  if (items != nullptr) {
+    for (const JsonValue& it : items->items()) {
+      auto parent = Int(it, "parent_item_id");
+      auto product = Int(it, "product_id");
+      if (parent && product) child_product_of.emplace(*parent, *product);
+    }
+    int32_t position = 0;
+    for (const JsonValue& it : items->items()) {
+      if (Int(it, "parent_item_id")) continue;
+      v1::ProductLine& line = *e.add_products();
+      line.set_product_id(Text(it, "product_id"));
+      line.set_sku(Text(it, "sku"));
+      line.set_name(Text(it, "name"));
+      line.set_currency(currency);
+      line.set_price_micros(std::max<int64_t>(Micros(it, "price").value_or(0), 0));
+      line.set_quantity(ClampToInt32(WholeUnits(it, "qty_ordered").value_or(1)));
+      line.set_position(position++);
+      if (auto item_id = Int(it, "item_id")) {
+        if (auto child = child_product_of.find(*item_id); child != child_product_of.end()) {
+          line.set_variant_id(std::to_string(child->second));
+        }
+      }
+      if (line.product_id().empty()) line.set_product_id(line.sku());
+    }
+  }
+  return o;
+}
+
+std::optional<Category> MapCategory(const JsonValue& object) {
+  auto id = Int(object, "id");
+  if (!id) return std::nullopt;
+  Category c;
+  c.id = *id;
+  c.parent_id = Int(object, "parent_id").value_or(0);
+  c.name = Text(object, "name");
+  c.path = Text(object, "path");
+  c.level = static_cast<int>(Int(object, "level").value_or(0));
+  return c;
+}
+
+std::map<int64_t, std::string> CategoryPaths(const std::vector<Category>& categories) {
+  std::unordered_map<int64_t, const Category*> by_id;
+  for (const Category& c : categories) by_id[c.id] = &c;
+  std::map<int64_t, std::string> out;
+  for (const Category& c : categories) {
+    if (c.level < 2) continue;
+    std::string path;
+    std::string_view rest = c.path;
+    while (!rest.empty()) {
+      const size_t slash = rest.find('/');
+      auto seg = shopify::ParseInt64(rest.substr(0, slash));
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+      if (!seg) continue;
+      auto it = by_id.find(*seg);
+      if (it == by_id.end() || it->second->level < 2) continue;
+      if (!path.empty()) path += '/';
+      path += it->second->name;
+    }
+    out[c.id] = path.empty() ? c.name : path;
+  }
+  return out;
+}
+
+std::vector<v1::CatalogItem> BuildCatalog(const std::vector<Product>& products) {
+  std::unordered_map<int64_t, const Product*> by_id;
+  for (const Product& p : products) by_id[p.id] = &p;
+  std::unordered_set<int64_t> folded;  // children whose parent is in this import
+  for (const Product& p : products) {
+    for (int64_t child : p.child_ids) {
+      if (by_id.count(child)) folded.insert(child);
+    }
+  }
+  std::vector<const Product*> ordered;
+  for (const Product& p : products) ordered.push_back(&p);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const Product* a, const Product* b) { return a->id < b->id; });
+  std::vector<v1::CatalogItem> out;
+  for (const Product* p : ordered) {
+    if (folded.count(p->id) || p->visibility == 1) continue;
+    v1::CatalogItem item = p->item;
+    if (!p->child_ids.empty()) {
+      int64_t stock = 0;
+      std::optional<int64_t> lowest;
+      bool any_child = false;
+      for (int64_t child_id : p->child_ids) {
+        auto it = by_id.find(child_id);
+        if (it == by_id.end()) continue;
+        const Product& child = *it->second;
+        any_child = true;
+        if (child.status == 2) continue;
+        stock += std::max<int32_t>(child.item.stock(), 0);
+        if (!lowest || child.item.price_micros() < *lowest) lowest = child.item.price_micros();
+      }
+      if (any_child) {
+        item.set_stock(p->status == 2 ? 0 : ClampToInt32(stock));
+        if (item.price_micros() == 0 && lowest) item.set_price_micros(*lowest);
+      }
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+}  // namespace vitrine::magento
