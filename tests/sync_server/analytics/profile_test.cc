@@ -135,7 +135,7 @@ TEST(ProfileAttributesTest, RejectsBadOptions) {
 
 TEST(ProfileStoreTest, RunRoundTripsAndReplacesAtomically) {
   vitrine::testing::TempDir dir;
-  const std::string db = dir.path() + "/a.db";
+  const std::string db = dir.File("a.db");
   auto store = ProfileStore::Open(db);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   ComputeOptions options;
