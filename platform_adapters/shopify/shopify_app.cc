@@ -565,7 +565,12 @@ HttpReply ShopifyApp::HandleCallback(const HttpExchange& request) {
   // The token is stored: a failed registration is logged and retried by reinstalling or by the
   // import command, the merchant still lands in the app.
   if (!s.ok()) Log("after install of " + shop + ": " + s.ToString());
-  return Redirect(AdminBase(shop) + "/admin/apps/" + adapters::UrlEncode(options_.api_key));
+  if (options_.install_script_tag) {
+    return Redirect(AdminBase(shop) + "/admin/apps/" + adapters::UrlEncode(options_.api_key));
+  }
+  // Deep link that opens the theme editor with the app embed ready to be switched on.
+  return Redirect(AdminBase(shop) + "/admin/themes/current/editor?context=apps&activateAppId=" +
+                  adapters::UrlEncode(options_.api_key) + "/" + options_.theme_extension_handle);
 }
 
 Status ShopifyApp::AfterInstall(const std::string& shop, const std::string& token) {

@@ -59,7 +59,12 @@ struct ShopifyAppOptions {
   int64_t dedup_ttl_ms = int64_t{48} * 3600 * 1000;  // Shopify retries for 4 h
   int64_t oauth_max_age_ms = int64_t{3600} * 1000;   // install/callback timestamp freshness
   int64_t state_ttl_ms = int64_t{600} * 1000;        // the user has 10 min to approve
-  bool install_script_tag = true;
+  // The storefront loader: the theme app extension (theme_extension/, app embed "vitrine-loader")
+  // is the Online Store 2.0 way; after install the merchant is sent to the theme editor to turn
+  // it on. A ScriptTag (src = app_url + "/loader.js") is the legacy way for vintage themes; it
+  // cannot pass data-* settings, so the loader must then find its config in window.vitrineConfig.
+  bool install_script_tag = false;
+  std::string theme_extension_handle = "vitrine-loader";
   bool start_worker = true;  // false: deliveries wait for Drain() (tests)
   int64_t worker_idle_ms = 1000;
   int max_attempts = 10;

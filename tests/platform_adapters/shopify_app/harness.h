@@ -85,10 +85,13 @@ inline HttpResponse Post(uint16_t port, const Delivery& d) {
 // A sync server with the Shopify app mounted.
 class ShopifyServer {
  public:
+  // `clock` null: the App's clock.
   explicit ShopifyServer(ShopifyAppOptions options = TestOptions(),
-                         std::shared_ptr<adapters::HttpClient> http = nullptr)
+                         std::shared_ptr<adapters::HttpClient> http = nullptr,
+                         ShopifyApp::Clock clock = nullptr)
       : server_({}, [&](server::App& app) {
-          auto module = OpenShopifyApp(app, options, http);
+          auto module = ShopifyApp::Open(app.config().db, options, AppSinks(app),
+                                         clock ? clock : app.clock(), http);
           if (!module.ok()) throw std::runtime_error(module.status().ToString());
           shopify_ = module->get();
           app.Mount(std::move(*module));
