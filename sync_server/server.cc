@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "sync_server/storage/sqlite_store.h"
+#ifdef VITRINE_HAVE_STOREFRONT
+#include "sync_server/storefront/catalog_routes.h"
+#endif
 #ifdef VITRINE_HAVE_SHOPIFY
 #include "platform_adapters/shopify/server_glue.h"
 #endif
@@ -148,6 +151,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
   // ---- campaigns: sending and triggers (end) ----
 #endif
   // ---- feature routes (http/route_module.h): each feature mounts its module here ----
+#ifdef VITRINE_HAVE_STOREFRONT
+  app->Mount(storefront::NewCatalogRoutes(app->store_.get()));  // samples/web_storefront
+#endif
 #ifdef VITRINE_HAVE_SHOPIFY
   if (Status s_shopify = shopify::MountShopifyFromEnv(*app); !s_shopify.ok()) return s_shopify;
 #endif
