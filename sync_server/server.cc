@@ -13,6 +13,9 @@
 #ifdef VITRINE_HAVE_SHOPIFY
 #include "platform_adapters/shopify/server_glue.h"
 #endif
+#ifdef VITRINE_HAVE_MAGENTO
+#include "platform_adapters/magento/server_module.h"
+#endif
 #ifdef VITRINE_HAVE_DEMO
 #include "sync_server/demo/demo_shop.h"
 #endif
@@ -156,6 +159,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
 #endif
 #ifdef VITRINE_HAVE_SHOPIFY
   if (Status s_shopify = shopify::MountShopifyFromEnv(*app); !s_shopify.ok()) return s_shopify;
+#endif
+#ifdef VITRINE_HAVE_MAGENTO
+  if (Status s_magento = magento::MountMagento(*app); !s_magento.ok()) return s_magento;
 #endif
   // ---- feature routes (end) ----
   return app;
