@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS magento_inbox (
   outcome TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS magento_inbox_pending ON magento_inbox(seq) WHERE done_ms IS NULL;
+CREATE TABLE IF NOT EXISTS magento_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS magento_versions (
   entity TEXT PRIMARY KEY,
   updated_at_ms INTEGER NOT NULL
@@ -140,6 +144,28 @@ StatusOr<std::string> NotificationInbox::Outcome(const std::string& event_id) {
   if (rc == SQLITE_ROW) return st.ColText(0);
   if (rc != SQLITE_DONE) return sql::DbError(db_, "outcome");
   return std::string();
+}
+
+StatusOr<std::string> NotificationInbox::GetState(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sql::Stmt st(db_, "SELECT value FROM magento_state WHERE key = ?");
+  if (!st.ok()) return sql::DbError(db_, "prepare state");
+  st.Text(1, key);
+  const int rc = st.Step();
+  if (rc == SQLITE_ROW) return st.ColText(0);
+  if (rc != SQLITE_DONE) return sql::DbError(db_, "state");
+  return std::string();
+}
+
+Status NotificationInbox::SetState(const std::string& key, const std::string& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sql::Stmt st(db_,
+               "INSERT INTO magento_state(key, value) VALUES(?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!st.ok()) return sql::DbError(db_, "prepare set state");
+  st.Text(1, key).Text(2, value);
+  if (st.Step() != SQLITE_DONE) return sql::DbError(db_, "set state");
+  return Status::Ok();
 }
 
 InboxProcessor::InboxProcessor(NotificationInbox* inbox, NotificationSink* sink,

@@ -63,6 +63,9 @@ class NotificationInbox {
   // Forgets done rows received before `before_ms` (their ids stop deduplicating).
   [[nodiscard]] Status Prune(int64_t before_ms);
   [[nodiscard]] StatusOr<InboxCounts> Counts();
+  // Small persistent settings of the connector (the import watermark); "" when unset.
+  [[nodiscard]] StatusOr<std::string> GetState(const std::string& key);
+  [[nodiscard]] Status SetState(const std::string& key, const std::string& value);
   // The outcome recorded for an event id ("" when pending or unknown).
   [[nodiscard]] StatusOr<std::string> Outcome(const std::string& event_id);
 
