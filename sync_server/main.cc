@@ -12,6 +12,9 @@
 #include "sync_server/config.h"
 #include "sync_server/http/http_server.h"
 #include "sync_server/server.h"
+#ifdef VITRINE_HAVE_MAGENTO
+#include "platform_adapters/magento/cli.h"  // magento: CLI
+#endif
 #ifdef VITRINE_HAVE_CAMPAIGNS
 #include <map>
 
@@ -232,6 +235,11 @@ int main(int argc, char** argv) {
   if (command == "campaign-report") return CampaignReport(args);
   if (command == "audience-export") return AudienceExport(args);
 #endif
+  // ---- magento: CLI (begin) ----
+#ifdef VITRINE_HAVE_MAGENTO
+  if (command == "magento") return vitrine::magento::RunCli(args, stdout, stderr);
+#endif
+  // ---- magento: CLI (end) ----
   auto config = vitrine::server::ParseConfig(args);
   if (!config.ok()) return Fail(config.status().message() + "\n" + vitrine::server::ConfigUsage());
   if (command == "serve") return Serve(*config);
