@@ -44,6 +44,9 @@ StatusOr<std::unique_ptr<TrainedModel>> TrainedModel::FromArtifact(v1::ModelArti
   for (int i = 0; i < artifact.category_popular_size(); ++i) {
     model->category_[artifact.category_popular(i).category()] = i;
   }
+  for (int i = 0; i < artifact.segment_popular_size(); ++i) {
+    model->segment_[artifact.segment_popular(i).segment_id()] = i;
+  }
   if (!artifact.sequential_kind().empty()) {
 #ifdef VITRINE_HAVE_TRANSFORMER
     if (artifact.sequential_kind() != "sasrec") {
@@ -77,6 +80,12 @@ const google::protobuf::RepeatedPtrField<vitrine::v1::ScoredItem>* TrainedModel:
     const std::string& category) const {
   auto it = category_.find(category);
   return it == category_.end() ? nullptr : &artifact_.category_popular(it->second).items();
+}
+
+const google::protobuf::RepeatedPtrField<vitrine::v1::ScoredItem>* TrainedModel::SegmentPopular(
+    const std::string& segment_id) const {
+  auto it = segment_.find(segment_id);
+  return it == segment_.end() ? nullptr : &artifact_.segment_popular(it->second).items();
 }
 
 std::vector<vitrine::v1::ScoredItem> TrainedModel::Personal(const std::vector<std::string>& history,

@@ -38,6 +38,9 @@ class TrainedModel {
   // Popular items of a top-level category, best first (empty if unknown).
   const google::protobuf::RepeatedPtrField<vitrine::v1::ScoredItem>* CategoryPopular(
       const std::string& category) const;
+  // Popular items among a segment's members, best first; nullptr if the model has none for it.
+  const google::protobuf::RepeatedPtrField<vitrine::v1::ScoredItem>* SegmentPopular(
+      const std::string& segment_id) const;
 
   // The personal ranking for a shopper whose history (product ids, oldest first) is `history`:
   // the sequential model when there is one, else the item-item votes of the newest items
@@ -54,6 +57,7 @@ class TrainedModel {
   std::unordered_map<std::string, int> neighbours_;  // product id -> artifact_.neighbours index
   std::unordered_map<std::string, int> fbt_;
   std::unordered_map<std::string, int> category_;
+  std::unordered_map<std::string, int> segment_;
   std::unique_ptr<recsys::SequenceModel> sequential_;
 };
 

@@ -117,6 +117,14 @@ StatusOr<v1::ModelArtifact> Train(const EventFeed& feed,
   std::unordered_map<int64_t, std::vector<Touch>> by_profile;
   std::vector<std::vector<ItemIndex>> baskets;
   std::vector<double> popularity;
+  // Per segment: decayed popularity of each item among the segment's members.
+  std::unordered_map<int64_t, std::string> segment_cache;
+  std::unordered_map<std::string, std::unordered_map<ItemIndex, double>> segment_popularity;
+  auto segment_of = [&](int64_t profile_id) -> const std::string& {
+    auto [it, inserted] = segment_cache.try_emplace(profile_id);
+    if (inserted) it->second = options.segment_of(profile_id);
+    return it->second;
+  };
   const double half_life_ms = options.half_life_days * 86'400'000.0;
   int64_t events = 0;
   Status scan = feed([&](int64_t profile_id, const vitrine::v1::Event& event) {
@@ -131,11 +139,14 @@ StatusOr<v1::ModelArtifact> Train(const EventFeed& feed,
     const double age = static_cast<double>(std::max<int64_t>(0, now_ms - event.occurred_at_ms()));
     const double decay = half_life_ms > 0 ? std::exp2(-age / half_life_ms) : 1.0;
     auto& touches = by_profile[profile_id];
+    const std::string* segment = options.segment_of ? &segment_of(profile_id) : nullptr;
+    if (segment && segment->empty()) segment = nullptr;
     for (const auto& line : event.products()) {
       if (line.product_id().empty()) continue;
       const ItemIndex item = intern(line.product_id(), line.category());
       if (popularity.size() < ids.size()) popularity.resize(ids.size(), 0.0);
       popularity[static_cast<size_t>(item)] += w * decay;
+      if (segment) segment_popularity[*segment][item] += w * decay;
       touches.push_back({item, w});
       if (order) basket.push_back(item);
     }
@@ -178,6 +189,22 @@ StatusOr<v1::ModelArtifact> Train(const EventFeed& feed,
       TopN(items, options.category_popular_items);
       auto* c = artifact.add_category_popular();
       c->set_category(name);
+      for (auto& s : items) *c->add_items() = std::move(s);
+    }
+    std::vector<std::string> segments;
+    for (const auto& [segment, items] : segment_popularity) segments.push_back(segment);
+    std::sort(segments.begin(), segments.end());
+    for (const auto& segment : segments) {
+      std::vector<vitrine::v1::ScoredItem> items;
+      for (const auto& [item, score] : segment_popularity[segment]) {
+        vitrine::v1::ScoredItem s;
+        s.set_product_id(ids[static_cast<size_t>(item)]);
+        s.set_score(static_cast<float>(score));
+        items.push_back(std::move(s));
+      }
+      TopN(items, options.segment_popular_items);
+      auto* c = artifact.add_segment_popular();
+      c->set_segment_id(segment);
       for (auto& s : items) *c->add_items() = std::move(s);
     }
   }

@@ -1,7 +1,7 @@
 // The training pipeline: every stored event and the catalog in, one ModelArtifact out.
 //
-//  - time-decayed popularity, global and per top-level category (view 1, click 1, wishlist 2,
-//    cart 3, purchase 5, halved every `half_life_days` before `now_ms`);
+//  - time-decayed popularity, global, per top-level category and per customer segment (view 1,
+//    click 1, wishlist 2, cart 3, purchase 5, halved every `half_life_days` before `now_ms`);
 //  - item-item neighbours from each profile's sequence of product interactions with the same
 //    per-action weights (recsys::ItemKnnModel::FitWeighted);
 //  - frequently-bought-together from order baskets (order_completed lines; recsys::FbtModel with
@@ -38,6 +38,10 @@ struct TrainingOptions {
   double half_life_days = 14.0;
   size_t popular_items = 200;
   size_t category_popular_items = 50;
+  size_t segment_popular_items = 50;
+  // The segment a profile belongs to ("" for none): the analytics micro-segments. Unset: no
+  // per-segment popularity. Called once per profile, on the training thread.
+  std::function<std::string(int64_t profile_id)> segment_of;
   size_t neighbours_per_item = 30;
   size_t fbt_per_item = 10;
   int min_item_interactions = 1;  // items with fewer weighted interactions get no neighbours

@@ -110,6 +110,41 @@ TEST(TrainingPipelineTest, BuildsPopularityNeighboursAndBoughtTogether) {
   }
 }
 
+// Segment popularity: what the members of a segment buy, not what everyone buys. Shoppers 0-5
+// (the polish buyers) and 6-9 (shampoo) are two segments; the old bestseller's buyers have none.
+TEST(TrainingPipelineTest, PopularityPerSegment) {
+  const auto events = History();
+  TrainingOptions options;
+  int calls = 0;
+  options.segment_of = [&calls](int64_t profile) -> std::string {
+    ++calls;
+    if (profile < 6) return "seg-nails";
+    if (profile < 10) return "seg-hair";
+    return "";
+  };
+  auto artifact = Train(FeedOf(events), Catalog(), "m-1", kNow, options, {});
+  ASSERT_TRUE(artifact.ok()) << artifact.status().ToString();
+  EXPECT_EQ(calls, 10 + 20 + 1);  // once per profile, not per event
+  ASSERT_EQ(artifact->segment_popular_size(), 2);
+  EXPECT_EQ(artifact->segment_popular(0).segment_id(), "seg-hair");  // sorted: deterministic
+  auto model = TrainedModel::FromArtifact(*artifact);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const auto* hair = (*model)->SegmentPopular("seg-hair");
+  const auto* nails = (*model)->SegmentPopular("seg-nails");
+  ASSERT_NE(hair, nullptr);
+  ASSERT_NE(nails, nullptr);
+  EXPECT_EQ((*model)->SegmentPopular("seg-unknown"), nullptr);
+  // Both segments viewed polish; only the hair segment bought shampoo, and it outranks polish
+  // there (purchase 5 vs view 1), while the nails segment never touched it.
+  EXPECT_EQ(hair->Get(0).product_id(), "shampoo");
+  for (const auto& s : *nails) EXPECT_NE(s.product_id(), "shampoo");
+  EXPECT_EQ(nails->Get(0).product_id(), "polish");
+  // Without a segment function: no segment lists at all.
+  auto plain = Train(FeedOf(events), Catalog(), "m-1", kNow, {}, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->segment_popular_size(), 0);
+}
+
 TEST(TrainingPipelineTest, SameInputSameArtifact) {
   const auto events = History();
   auto a = Train(FeedOf(events), Catalog(), "m-1", kNow, {}, {});
