@@ -373,11 +373,14 @@ async function main() {
     loadCatalog({ serverUrl, writeKey: config.writeKey }),
     openSdk({ serverUrl, writeKey: config.writeKey, flushIntervalMs: config.flushIntervalMs }),
   ]);
-  sdk.onMessage((m) => showBanner({
-    testid: 'in-app-message', title: m.title, body: m.body, cta: m.ctaLabel || 'Shop now',
-    href: m.ctaUrl || '#/cart',
-    onClick: () => sdk.messageEvent('clicked', m.messageId),
-  }));
+  sdk.onMessage((m) => {
+    showBanner({
+      testid: 'in-app-message', title: m.title, body: m.body, cta: m.ctaLabel || 'Shop now',
+      href: m.ctaUrl || '#/cart',
+      onClick: () => sdk.messageEvent('clicked', m.messageId),
+    });
+    sdk.messageEvent('viewed', m.messageId);
+  });
   window.vitrineShop = {
     sdk, catalog, trackedHere: () => trackedHere,
     tracked: () => Number(localStorage.getItem(TRACKED_KEY) || 0),

@@ -3,10 +3,11 @@
 # config.json, into OUT (then: vitrine-server serve --static-dir OUT ...).
 #
 #   samples/web_storefront/build.sh OUT --write-key KEY [--flush-interval-ms N] [--server-url URL]
-#                                       [--wasm-build DIR]
+#                                       [--sdk-dir DIR | --wasm-build DIR]
 #
-# The SDK comes from the npm package (wasm/scripts/build-package.sh) when the repository has it,
-# else from the bare module built by wasm/scripts/test.sh (DIR, default build/wasm).
+# The SDK is the package @vitrine/web: copied from --sdk-dir (the output of
+# wasm/scripts/build-package.sh), or built into OUT/vitrine by that script. Without the package
+# script, the bare module built by wasm/scripts/test.sh (--wasm-build, default build/wasm).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -16,12 +17,14 @@ write_key=""
 flush_ms=10000
 server_url=""
 wasm_build="$root/build/wasm"
+sdk_dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --write-key) write_key=$2; shift 2 ;;
     --flush-interval-ms) flush_ms=$2; shift 2 ;;
     --server-url) server_url=$2; shift 2 ;;
     --wasm-build) wasm_build=$2; shift 2 ;;
+    --sdk-dir) sdk_dir=$2; shift 2 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
     *) out=$1; shift ;;
   esac
@@ -33,13 +36,18 @@ cp "$here"/index.html "$here"/*.js "$here"/styles.css "$out"/
 rm -rf "$out/vitrine"
 mkdir -p "$out/vitrine"
 
-if [ -x "$root/wasm/scripts/build-package.sh" ] && [ "${VITRINE_STOREFRONT_SDK:-}" != "module" ]; then
-  "$root/wasm/scripts/build-package.sh" "$out/vitrine" >&2
+if [ -n "$sdk_dir" ] || [ -x "$root/wasm/scripts/build-package.sh" ]; then
+  if [ -n "$sdk_dir" ]; then
+    [ -f "$sdk_dir/vitrine.js" ] || { echo "$sdk_dir has no vitrine.js (wasm/scripts/build-package.sh)" >&2; exit 1; }
+    cp -R "$sdk_dir"/. "$out/vitrine/"
+  else
+    "$root/wasm/scripts/build-package.sh" "$out/vitrine" >&2
+  fi
   entry=""
-  for f in index.js index.mjs vitrine.js vitrine.mjs; do
+  for f in vitrine.js index.js; do
     if [ -f "$out/vitrine/$f" ]; then entry=$f; break; fi
   done
-  [ -n "$entry" ] || { echo "build-package.sh left no index.js in $out/vitrine" >&2; exit 1; }
+  [ -n "$entry" ] || { echo "build-package.sh left no vitrine.js in $out/vitrine" >&2; exit 1; }
   printf '{"kind":"package","entry":"%s"}\n' "$entry" >"$out/vitrine/build.json"
 else
   for f in vitrine_wasm.js vitrine_wasm.wasm; do

@@ -54,7 +54,8 @@ export function buildStorefront({ flushIntervalMs = 60000 } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vitrine-web-'));
   const www = path.join(dir, 'www');
   const args = [www, '--write-key', WRITE_KEY, '--flush-interval-ms', String(flushIntervalMs)];
-  if (process.env.VITRINE_WASM_BUILD) args.push('--wasm-build', process.env.VITRINE_WASM_BUILD);
+  // The package built once by the caller (scripts/test: wasm/scripts/build-package.sh DIR).
+  if (process.env.VITRINE_WEB_SDK_DIR) args.push('--sdk-dir', process.env.VITRINE_WEB_SDK_DIR);
   execFileSync(path.join(ROOT, 'samples/web_storefront/build.sh'), args, { stdio: ['ignore', 'ignore', 'inherit'] });
   return { dir, www, sdkKind: JSON.parse(readFileSync(path.join(www, 'vitrine/build.json'), 'utf8')).kind };
 }
