@@ -14,6 +14,7 @@
 #include "platform_adapters/shopify/intake.h"
 #include "platform_adapters/shopify/json.h"
 #include "platform_adapters/shopify/records.h"
+#include "sync_server/common/json_text.h"
 
 namespace vitrine::shopify {
 
@@ -24,9 +25,9 @@ namespace {
 
 HttpReply ErrorReply(int status, std::string_view code, std::string_view message) {
   // The server's error shape ({"code","message"}); built here so this library does not link the
-  // HTTP layer. Codes and messages are ASCII without quotes.
-  return HttpReply::Json(status, "{\"code\":\"" + std::string(code) + "\",\"message\":\"" +
-                                     std::string(message) + "\"}");
+  // HTTP layer.
+  return HttpReply::Json(status, "{\"code\":" + server::JsonString(code) +
+                                     ",\"message\":" + server::JsonString(message) + "}");
 }
 
 HttpReply Redirect(const std::string& location) {
@@ -534,15 +535,7 @@ HttpReply ShopifyApp::HandleCallback(const HttpExchange& request) {
   exchange.method = "POST";
   exchange.url = AdminBase(shop) + "/admin/oauth/access_token";
   exchange.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
-  // Secrets and codes are URL-safe ASCII; escape quotes and backslashes all the same.
-  auto quote = [](const std::string& s) {
-    std::string out = "\"";
-    for (const char c : s) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    return out + "\"";
-  };
+  const auto quote = [](const std::string& text) { return server::JsonString(text); };
   exchange.body = "{\"client_id\":" + quote(options_.api_key) +
                   ",\"client_secret\":" + quote(options_.api_secret) +
                   ",\"code\":" + quote(code->second) + "}";

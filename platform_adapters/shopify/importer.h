@@ -1,0 +1,152 @@
+// Import of a shop through the Admin API: the first sync after install, the `shopify import`
+// command, and the reconciliation poll that catches what webhooks missed (run it with
+// incremental=true: only what changed since the last run's newest updated_at).
+//
+//   products + variants (+ first collection, inventory items)   GraphQL, cursor pagination
+//   collections                                                  GraphQL, cursor pagination
+//   customers, orders (status=any)                               REST, Link-header pagination
+//   shop currency                                                REST shop.json
+//
+// Products go through GraphQL because the REST product endpoints are legacy since 2024-04;
+// customers and orders stay on REST where the shared fixtures are (both paths share the mappers
+// in records.h). Bulk operations (ParseBulkJsonl) serve very large catalogs.
+//
+// Rate limits, both kinds, with an injected clock and sleeper (tests never sleep):
+//  - GraphQL: cost-based. Every reply's extensions.cost.throttleStatus is read; a THROTTLED reply
+//    (HTTP 200 with errors[].extensions.code THROTTLED or message "Throttled", or HTTP 429) waits
+//    (requestedQueryCost - currentlyAvailable) / restoreRate seconds and retries the same page;
+//    before a query the importer waits when the bucket cannot pay the last query's cost.
+//  - REST: leaky bucket. X-Shopify-Shop-Api-Call-Limit "used/size": past size-2 it waits one leak
+//    (500 ms); a 429 waits Retry-After (decimal seconds; 2 s when missing, doubling on repeats).
+//  - 5xx and transport errors: exponential backoff, then give up with the error.
+// X-Shopify-API-Version differing from the requested version (fall-forward after a version is
+// retired) and X-Shopify-API-Deprecated-Reason are logged once each and counted in the stats.
+//
+// Records are applied through ShopifySinks with the same idempotent conversions as webhooks and
+// the same newest-wins versions (ShopifyAppStore), so an import and the webhook stream in any
+// order leave one record per id at its newest updated_at.
+//
+// Thread safety: one Run at a time per importer; the sinks and store must outlive it.
+#ifndef VITRINE_PLATFORM_ADAPTERS_SHOPIFY_IMPORTER_H_
+#define VITRINE_PLATFORM_ADAPTERS_SHOPIFY_IMPORTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform_adapters/common/http_client.h"
+#include "platform_adapters/shopify/app_store.h"
+#include "platform_adapters/shopify/json.h"
+#include "platform_adapters/shopify/records.h"
+#include "platform_adapters/shopify/shopify_app.h"
+
+namespace vitrine::shopify {
+
+struct ImportStats {
+  int64_t products = 0;
+  int64_t variants = 0;
+  int64_t collections = 0;
+  int64_t customers = 0;
+  int64_t orders = 0;
+  int64_t inventory_items = 0;
+  int64_t stale = 0;                      // older than what a webhook already applied
+  int64_t requests = 0;                   // HTTP requests sent
+  int64_t graphql_throttled = 0;          // THROTTLED replies (any HTTP status)
+  int64_t http_429 = 0;                   // REST 429 replies
+  int64_t retries = 0;                    // 5xx / transport retries
+  int64_t slept_ms = 0;                   // total waited for rate limits and backoff
+  std::string api_version_served;         // X-Shopify-API-Version of the last reply
+  std::vector<std::string> deprecations;  // distinct X-Shopify-API-Deprecated-Reason values
+};
+
+struct ImportOptions {
+  std::string shop;   // "example.myshopify.com"
+  std::string token;  // offline access token (X-Shopify-Access-Token)
+  std::string admin_base_url = "https://{shop}";
+  std::string api_version = "2024-04";
+  std::string currency;  // empty: read from shop.json
+  int graphql_page_size = 100;
+  int rest_page_size = 250;
+  bool incremental = true;  // resume from the stored updated_at watermarks
+  bool products = true, collections = true, customers = true, orders = true;
+  int max_retries = 8;
+  int64_t rest_retry_after_default_ms = 2000;  // a 429 without Retry-After
+  // Progress after every page: (resource, records so far, stats).
+  std::function<void(std::string_view, int64_t, const ImportStats&)> progress;
+  std::function<void(const std::string&)> log;  // null: stderr
+};
+
+struct ImportEnv {
+  adapters::HttpClient* http = nullptr;
+  ShopifyAppStore* store = nullptr;  // watermarks, newest-wins versions, inventory mapping
+  ShopifySinks sinks;
+  std::function<int64_t()> now_ms;        // null: system clock
+  std::function<void(int64_t ms)> sleep;  // null: std::this_thread::sleep_for
+};
+
+class ShopifyImporter {
+ public:
+  ShopifyImporter(ImportOptions options, ImportEnv env);
+  [[nodiscard]] StatusOr<ImportStats> Run();
+
+  // One Admin API call with the rate-limit handling above (public for the install flow and tests).
+  [[nodiscard]] StatusOr<adapters::HttpResponse> Rest(const std::string& method,
+                                                      const std::string& path_and_query,
+                                                      const std::string& body = {});
+  // POST graphql.json; returns the `data` object.
+  [[nodiscard]] StatusOr<JsonValue> GraphQL(const std::string& query,
+                                            const std::string& variables_json);
+  const ImportStats& stats() const { return stats_; }
+
+ private:
+  StatusOr<adapters::HttpResponse> Send(adapters::HttpRequest request, bool graphql);
+  void Sleep(int64_t ms);
+  void Log(const std::string& message);
+  void WatchHeaders(const adapters::HttpResponse& response);
+  Status ImportShop();
+  Status ImportProducts();
+  Status ImportCollections();
+  Status ImportRest(const std::string& resource);  // "customers" or "orders"
+  StatusOr<bool> Newer(const std::string& key, const std::string& updated_at);
+  Status Watermark(const std::string& resource, const std::string& updated_at);
+  std::string WatermarkOf(const std::string& resource);
+
+  ImportOptions options_;
+  ImportEnv env_;
+  ImportStats stats_;
+  double graphql_available_ = -1;  // last throttleStatus.currentlyAvailable (-1: unknown)
+  double graphql_restore_rate_ = 50;
+  double graphql_last_cost_ = 0;
+  std::string new_watermark_;
+};
+
+// The `rel="next"` URL of a Link header, or "" when there is none.
+std::string NextLink(std::string_view link_header);
+// Retry-After as Shopify sends it ("2.0", "1", " 0.5 "); nullopt when absent or malformed.
+std::optional<int64_t> ParseRetryAfterMs(std::string_view value);
+
+// A bulk operation's JSONL: one object per line, children after (but not necessarily right
+// after) their parent, pointing at it with __parentId. Returns parents in file order with their
+// children attached in file order; children whose parent never appears are dropped and counted.
+struct BulkObject {
+  JsonValue node;
+  std::vector<JsonValue> children;
+};
+struct BulkParse {
+  std::vector<BulkObject> objects;
+  int64_t orphans = 0;
+  int64_t bad_lines = 0;
+};
+BulkParse ParseBulkJsonl(std::string_view jsonl);
+
+// A GraphQL Product node (with variants as `variants.edges[].node` or, from bulk, as children)
+// mapped onto the catalog record; `variants` overrides the node's own connection when non-null.
+std::optional<CatalogItem> ProductFromGraphQL(const JsonValue& node,
+                                              const std::vector<JsonValue>* variants);
+
+}  // namespace vitrine::shopify
+
+#endif  // VITRINE_PLATFORM_ADAPTERS_SHOPIFY_IMPORTER_H_
