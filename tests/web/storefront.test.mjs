@@ -161,6 +161,35 @@ describe('web storefront', { skip: missing ? missing : false }, () => {
     await context.close();
   });
 
+  test('checkout: placing the order stores one order_completed with the bag', async () => {
+    const context = await browser.newContext();
+    const page = await openShop(context, proxy.url);
+    const { anonymousId } = await stats(page);
+    const ids = await forYou(page);
+    for (const id of ids.slice(0, 2)) {
+      await go(page, `#/p/${encodeURIComponent(id)}`);
+      await page.click('[data-testid=add-to-cart]');
+    }
+    await page.waitForFunction(() => document.querySelector('#cart-count').textContent === '2');
+    await go(page, '#/cart');
+    await go(page, '#/checkout');
+    await page.click('[data-testid=place-order]');
+    await page.waitForSelector('[data-testid=order-done]');
+    assert.equal(await page.textContent('#cart-count'), '0', 'the bag is emptied');
+    const orderId = await page.textContent('[data-testid=order-done] code');
+    await flush(page);
+    const events = await assertExactlyOnce(server, anonymousId, await trackedHere(page));
+    const orders = events.filter((e) => e.type === 'order_completed');
+    assert.equal(orders.length, 1);
+    assert.equal(orders[0].order.order_id, orderId);
+    assert.equal(orders[0].products.length, 2, 'the order lines');
+    const value = orders[0].products.reduce((sum, p) => sum + Number(p.price_micros) * p.quantity, 0);
+    assert.equal(Number(orders[0].order.value_micros), value, 'the order value is the bag total');
+    const profile = await server.admin(`/v1/admin/profiles?anonymous_id=${anonymousId}`);
+    assert.equal(profile.body.order_count, 1);
+    await context.close();
+  });
+
   test('bad input from JS: clear error values, never a throw, state intact', async () => {
     const context = await browser.newContext();
     const page = await openShop(context, proxy.url);
