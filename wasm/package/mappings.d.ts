@@ -15,4 +15,7 @@ export function fromShopify(event: unknown): MappedEvent | null;
 export function captureDataLayer(
   vitrine: Pick<Vitrine, 'track'>,
   dataLayer?: unknown[],
+  options?: { currency?: string },
 ): () => void;
+/** The shop's ISO 4217 currency, for GA4 events that carry none (view_item_list, ...). */
+export function setDefaultCurrency(code: string | undefined): void;

@@ -10,7 +10,16 @@
 // counterpart (GA4 `gtm.js`, Shopify `clicked`, ...). They never throw: a malformed payload maps
 // to what can be read, and the core's validation reports what is missing when it is tracked.
 // Prices stay in currency units (12.34, as both sources give them); the core converts them to
-// integer micros. Currency is kept as given (ISO 4217), falling back to the event's currency.
+// integer micros. Currency is kept as given (ISO 4217), falling back to the event's currency,
+// then to setDefaultCurrency(code).
+
+// The shop's currency, for GA4 events that carry none (view_item_list, select_item often omit
+// it, and the vocabulary requires a currency on every product line).
+let defaultCurrency;
+
+export function setDefaultCurrency(code) {
+  defaultCurrency = typeof code === 'string' && code ? code : undefined;
+}
 
 function obj(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
@@ -118,7 +127,7 @@ export function fromGa4(entry, maybeParams) {
   }
   const type = name && GA4_TYPES[name];
   if (!type) return null;
-  const currency = str(params.currency);
+  const currency = str(params.currency) || defaultCurrency;
   const products = arr(params.items).map((it) => ga4Product(it, currency));
   const props = {};
   switch (name) {
@@ -260,7 +269,7 @@ export function fromShopify(event) {
     }
     case 'product_added_to_cart':
     case 'product_removed_from_cart':
-      props.products = shopifyLines([data.cartLine], undefined);
+      props.products = shopifyLines([data.cartLine], defaultCurrency);
       break;
     case 'cart_viewed': {
       const cart = obj(data.cart);
@@ -293,8 +302,9 @@ export function fromShopify(event) {
 }
 
 // Listens to window.dataLayer pushes (past and future) and tracks the GA4 ecommerce events it
-// maps. Returns a function that stops listening.
-export function captureDataLayer(vitrine, dataLayer) {
+// maps. Returns a function that stops listening. `currency`: see setDefaultCurrency.
+export function captureDataLayer(vitrine, dataLayer, options) {
+  if (options && options.currency) setDefaultCurrency(options.currency);
   const layer = dataLayer || (globalThis.dataLayer = globalThis.dataLayer || []);
   const handle = (entry) => {
     const mapped = fromGa4(entry);

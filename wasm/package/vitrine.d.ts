@@ -234,8 +234,9 @@ export declare class Vitrine {
   /** Sends what is queued; resolves when the queue is empty or a send failed. */
   flush(options?: { timeoutMs?: number }): Promise<Result<{ forwarded?: boolean }>>;
   stats(): Result<Stats>;
-  /** Writes the last changes to storage and hands leadership to a waiting tab. */
-  close(): Promise<Success>;
+  /** The leader sends what is queued (at most flushTimeoutMs, default 2000), then the last
+   * changes are written to storage and leadership goes to a waiting tab. */
+  close(options?: { flushTimeoutMs?: number }): Promise<Success>;
 }
 
 export default Vitrine;

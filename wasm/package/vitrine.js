@@ -22,8 +22,9 @@
 // local recommendations, and forward each event over a BroadcastChannel to the leader, which
 // tracks it durably and acknowledges it; unacknowledged forwards are re-sent when a new leader
 // announces itself. When the leader tab closes, a waiting follower takes the lock, reloads the
-// stored state and becomes the leader. Without Web Locks or BroadcastChannel every tab is its
-// own leader on a per-tab namespace, so there are never two writers of one store.
+// stored state and becomes the leader. Without Web Locks or BroadcastChannel (browsers before
+// 2022) every tab acts as a leader on the shared store: nothing is lost, and an event two tabs
+// both send is stored once by the server, which deduplicates by event id.
 
 const DATA_DIR = '/vitrine';
 const MIRROR_STORE = 'mirror';
@@ -254,11 +255,6 @@ export class Vitrine {
     const durable = this._backend.kind !== 'memory';
     const env = this._env;
     const multiTab = durable && env.locks && typeof env.locks.request === 'function' && env.BroadcastChannel;
-    if (durable && !multiTab) {
-      // No way to elect one writer: keep this tab's store to itself.
-      this._options = Object.assign({}, this._options, { namespace: `${this._options.namespace}:${this._tabId}` });
-      this._backend = await this._pickBackend();
-    }
     if (multiTab) {
       const lockName = `vitrine:${this._options.namespace}`;
       this._leader = await new Promise((resolve) => {
@@ -282,6 +278,8 @@ export class Vitrine {
       }
     }
     await this._openModule();
+    // A new shopper's identity is stored before open() resolves, so a tab opened next shares it.
+    await this._persist();
     if (this._leader && this._channel) this._channel.postMessage({ kind: 'leader', from: this._tabId });
     this._timer = setInterval(() => this._persist(), this._options.persistIntervalMs);
     if (this._timer && typeof this._timer.unref === 'function') this._timer.unref();
@@ -507,8 +505,15 @@ export class Vitrine {
     return s;
   }
 
-  // close() -> Promise: writes the last changes, hands leadership to a waiting tab.
-  async close() {
+  // close({flushTimeoutMs = 2000}?) -> Promise: the leader first sends what is queued (so no
+  // answer is left in flight for the next leader to resend), then writes the last changes to
+  // storage and hands leadership to a waiting tab.
+  async close(options) {
+    if (this._closed) return { ok: true };
+    const flushTimeoutMs = options && typeof options.flushTimeoutMs === 'number' ? options.flushTimeoutMs : 2000;
+    if (this._leader && this._m && flushTimeoutMs > 0 && this._m.stats().queued > 0) {
+      await this.flush({ timeoutMs: flushTimeoutMs });
+    }
     if (this._closed) return { ok: true };
     this._closed = true;
     clearInterval(this._timer);

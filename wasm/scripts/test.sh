@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The WebAssembly build's whole check in one command: dependencies (first run only), configure,
-# build, and the core's unit tests under node via ctest. Exits non-zero on any failure; exits 0
+# build, and via ctest: the core's unit tests under node, the module smoke test, the package
+# tests (node --test wasm/package/test) and the package's TypeScript check (tsc, from npm ci). Exits non-zero on any failure; exits 0
 # with a note when Emscripten is not installed and --require is not given, so a caller can run it
 # unconditionally.
 #
@@ -46,4 +47,12 @@ emcmake cmake -S "${ROOT}/wasm" -B "${BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=MinSiz
   -DVITRINE_WERROR=ON -DVITRINE_WASM_DEPS="${DEPS}/prefix" \
   "-DCMAKE_CROSSCOMPILING_EMULATOR=${NODE};--no-experimental-fetch" >/dev/null
 nice -n 10 cmake --build "${BUILD}" -j "${JOBS}"
+# TypeScript for the package's type check (ctest entry wasm_package_types), pinned by
+# wasm/package/package-lock.json; skipped when already installed at the locked version.
+PKG="${ROOT}/wasm/package"
+TS_LOCKED="$(node -e 'console.log(require(process.argv[1]).packages["node_modules/typescript"].version)' "${PKG}/package-lock.json")"
+TS_HAVE="$(node -e 'console.log(require(process.argv[1]).version)' "${PKG}/node_modules/typescript/package.json" 2>/dev/null || true)"
+if [[ "${TS_LOCKED}" != "${TS_HAVE}" ]]; then
+  (cd "${PKG}" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 ctest --test-dir "${BUILD}" -j "${JOBS}" --output-on-failure "${CTEST_ARGS[@]}"

@@ -1,0 +1,219 @@
+// @vitrine/web through its public API under node, against the module from the wasm build.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { test } from 'node:test';
+import zlib from 'node:zlib';
+
+import { Vitrine } from '../vitrine.js';
+import { FakeLocalStorage, FakeLocks, asyncHttp, baseOptions, resetServer, serum3, server, sleep,
+  until } from './helpers.mjs';
+
+test('bad input from JS returns clear errors, never throws, queues nothing', async () => {
+  resetServer();
+  const v = await Vitrine.open(baseOptions());
+  const cases = [
+    [() => v.track(42), /type must be a non-empty string/],
+    [() => v.track(''), /type must be a non-empty string/],
+    [() => v.track('page_viewed', [1]), /props must be an object/],
+    [() => v.track('page_viewed', 'x'), /props must be an object/],
+    [() => v.track('product_viewed', { products: [{ productId: 'a', sku: 's', price: '9.99', currency: 'EUR' }] }),
+      /event.products\[0\].price must be a number/],
+    [() => v.track('product_viewed', { products: [{ sku: 's', price: 1, currency: 'EUR' }] }), /product_id/],
+    [() => v.track('product_viewed', { products: {} }), /event.products must be an array/],
+    [() => v.track('product_viewed', { products: [null] }), /products\[0\] must be an object/],
+    [() => v.track('order_completed', { order: { value: 1, currency: 'EUR', products: [] } }), /order/],
+    [() => v.track('product_teleported'), /./],
+    [() => v.track('page_viewed', { properties: { a: 1 } }), /event.properties.a must be a string/],
+    [() => v.track('page_viewed', { checkoutStep: 1.5 }), /checkoutStep must be an integer/],
+    [() => v.identify(5), /userId must be a string/],
+    [() => v.identify('u', { email: 5 }), /traits.email must be a string/],
+    [() => v.identify('u', 'traits'), /traits must be an object/],
+    [() => v.setConsent('yes'), /granted must be a boolean/],
+    [() => v.recommend(7), /placement must be a string/],
+    [() => v.recommend('home', { limit: 'x' }), /limit must be a number/],
+    [() => v.recommend('home', { limit: -1 }), /non-negative integer/],
+    [() => v.recommend('home', 'x'), /options must be an object/],
+    [() => v.recommend('home', { productId: 5 }), /context.productId must be a string/],
+    [() => v.messageViewed(5), /messageId must be a string/],
+  ];
+  for (const [call, message] of cases) {
+    let r;
+    assert.doesNotThrow(() => { r = call(); }, String(call));
+    assert.equal(r.ok, false, String(call));
+    assert.equal(typeof r.code, 'string');
+    assert.match(r.error, message, `${call}: ${JSON.stringify(r)}`);
+  }
+  assert.equal(v.stats().tracked, 0, 'bad input queued nothing');
+  // The client still works after all that.
+  assert.deepEqual(v.track('page_viewed', { pageUrl: '/' }), { ok: true });
+  assert.equal(v.stats().tracked, 1);
+  await v.close();
+  assert.equal(v.track('page_viewed').code, 'shutdown');
+  assert.equal(v.stats().code, 'shutdown');
+  assert.equal(v.recommend('home').code, 'shutdown');
+  assert.equal((await v.flush()).code, 'shutdown');
+  await assert.rejects(Vitrine.open(null), /options must be an object/);
+  await assert.rejects(Vitrine.open(baseOptions({ storage: 'disk' })), /options.storage/);
+  await assert.rejects(Vitrine.open(baseOptions({ serverUrl: 'ftp://x' })), (e) => e.code === 'invalid_argument');
+});
+
+test('recommendations react locally before any sync; flush delivers exactly once through an async hook', async () => {
+  resetServer();
+  const v = await Vitrine.open(baseOptions());
+  assert.ok(await until(() => v.stats().snapshotEtag === '"v1"'), 'snapshot through the Promise hook');
+  const before = v.recommend('home', { limit: 3 });
+  assert.deepEqual(before.items.map((i) => i.productId), ['shampoo-0', 'shampoo-1', 'shampoo-2']);
+
+  server.down = true;
+  assert.deepEqual(v.track('product_viewed', { products: [serum3] }), { ok: true });
+  assert.equal(v.recommend('home', { limit: 3 }).items[0].productId, 'mask-1', 'changed before sync');
+  const similar = v.recommend('product_page', { productId: 'serum-3', limit: 2 });
+  assert.ok(similar.ok && !similar.items.some((i) => i.productId === 'serum-3'));
+  const offline = await v.flush({ timeoutMs: 2000 });
+  assert.equal(offline.ok, false);
+  assert.equal(offline.code, 'unavailable', JSON.stringify(offline));
+  assert.equal(server.received.size, 0);
+
+  server.down = false;
+  assert.deepEqual(v.identify('cust-1', { email: 'a@example.com' }), { ok: true });
+  assert.ok(await until(() => v.stats().acked === 2, 5000), JSON.stringify(v.stats()));
+  assert.equal((await v.flush()).ok, true);
+  assert.equal(server.received.size, 2);
+  for (const { count } of server.received.values()) assert.equal(count, 1, 'exactly once');
+  await v.close();
+});
+
+test('localStorage mirror: the queue and identity survive a reopen; delivered exactly once', async () => {
+  resetServer();
+  const localStorage = new FakeLocalStorage();
+  const options = baseOptions({ storage: 'localstorage', namespace: 'ls-test',
+    env: { events: null, localStorage } });
+  server.down = true;
+  const a = await Vitrine.open(options);
+  assert.equal(a.storage, 'localstorage');
+  const anonymousId = a.stats().anonymousId;
+  for (let i = 0; i < 5; i++) assert.equal(a.track('product_viewed', { products: [serum3] }).ok, true);
+  await sleep(60);  // > persistIntervalMs: written behind
+  assert.ok([...localStorage.map.keys()].some((k) => k.startsWith('vitrine:ls-test:e/')));
+  await a.close();
+
+  const b = await Vitrine.open(options);
+  assert.equal(b.stats().anonymousId, anonymousId, 'same shopper after reopen');
+  assert.equal(b.stats().queued, 5, JSON.stringify(b.stats()));
+  server.down = false;
+  assert.equal((await b.flush()).ok, true);
+  assert.equal(server.received.size, 5);
+  for (const { count } of server.received.values()) assert.equal(count, 1);
+  await sleep(60);
+  await b.close();
+  assert.ok(![...localStorage.map.keys()].some((k) => k.startsWith('vitrine:ls-test:e/')),
+    'acked events are deleted from storage');
+  const c = await Vitrine.open(options);
+  assert.equal(c.stats().queued, 0);
+  await c.close();
+  assert.equal(server.received.size, 5, 'nothing sent twice');
+});
+
+test('localStorage quota: writes over the cap are skipped, never thrown', async () => {
+  resetServer();
+  const localStorage = new FakeLocalStorage();
+  const v = await Vitrine.open(baseOptions({ storage: 'localstorage', namespace: 'quota',
+    localStorageQuota: 600, env: { events: null, localStorage } }));
+  for (let i = 0; i < 20; i++) v.track('product_viewed', { products: [serum3] });
+  await sleep(60);
+  let used = 0;
+  for (const [k, val] of localStorage.map) if (k.startsWith('vitrine:quota:')) used += val.length;
+  assert.ok(used <= 600, `used ${used}`);
+  assert.ok(v.stats().storageSkipped > 0);
+  await v.close();
+});
+
+test('two tabs: one leader sends, the follower forwards; every event reaches the server once', async () => {
+  resetServer();
+  const localStorage = new FakeLocalStorage();
+  const locks = new FakeLocks();
+  const env = { events: null, localStorage, locks, BroadcastChannel };
+  const options = baseOptions({ storage: 'localstorage', namespace: 'tabs', env });
+  const tabA = await Vitrine.open(options);
+  const tabB = await Vitrine.open(options);
+  assert.equal(tabA.isLeader, true);
+  assert.equal(tabB.isLeader, false);
+  assert.equal(tabB.stats().anonymousId, tabA.stats().anonymousId, 'one shopper across tabs');
+
+  for (let i = 0; i < 3; i++) assert.equal(tabA.track('page_viewed', { pageUrl: `/a${i}` }).ok, true);
+  for (let i = 0; i < 4; i++) assert.equal(tabB.track('page_viewed', { pageUrl: `/b${i}` }).ok, true);
+  assert.ok(await until(() => tabB.stats().forwardsPending === 0), 'the leader acknowledged');
+  assert.ok(await until(() => server.received.size === 7, 5000), `got ${server.received.size}`);
+  assert.equal(tabB.stats().sendAttempts, 0, 'the follower never sent');
+  await tabB.flush();
+
+  // The leader's tab closes: the follower takes over and sends what it tracks from now on.
+  await tabA.close();
+  assert.ok(await until(() => tabB.isLeader, 3000), 'promoted');
+  assert.ok(await until(() => tabB.stats().ok !== false), 'reopened');
+  for (let i = 0; i < 2; i++) assert.equal(tabB.track('page_viewed', { pageUrl: `/c${i}` }).ok, true);
+  assert.equal((await tabB.flush()).ok, true);
+  assert.equal(server.received.size, 9);
+  for (const { count } of server.received.values()) assert.equal(count, 1, 'no duplicate sends');
+  await tabB.close();
+});
+
+test('fetch executor: gzip via CompressionStream, keepalive flush on pagehide', async () => {
+  resetServer();
+  const seen = [];
+  const srv = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      const gz = req.headers['content-encoding'] === 'gzip';
+      if (gz) body = zlib.gunzipSync(body);
+      seen.push({ url: req.url, gz, bytes: body.length });
+      const headers = {};
+      for (const [k, val] of Object.entries(req.headers)) {
+        headers[k === 'authorization' ? 'Authorization' : k === 'if-none-match' ? 'If-None-Match' : k] = val;
+      }
+      const answer = asyncHttpSync({ method: req.method, url: req.url, headers,
+        body: new Uint8Array(body) });
+      res.writeHead(answer.status || 503, answer.headers || {});
+      res.end(answer.body ? Buffer.from(answer.body) : undefined);
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${srv.address().port}`;
+  const events = new EventTarget();
+  const v = await Vitrine.open(baseOptions({ serverUrl: url, http: undefined, env: { events },
+    flushIntervalMs: 60000 }));
+  try {
+    assert.ok(await until(() => v.stats().snapshotEtag === '"v1"'), JSON.stringify(v.stats()));
+    const big = { productId: 'serum-3', sku: 'serum-3-sku', price: 9.99, currency: 'EUR',
+      name: 'x'.repeat(300) };
+    for (let i = 0; i < 6; i++) v.track('product_viewed', { products: [big] });
+    assert.equal((await v.flush()).ok, true);
+    const batch = seen.find((s) => s.url === '/v1/batch');
+    assert.ok(batch && batch.gz && batch.bytes > 1024, JSON.stringify(seen));
+
+    // pagehide: the send starts synchronously, with keepalive, before the handler returns.
+    const realFetch = globalThis.fetch;
+    const inits = [];
+    globalThis.fetch = (u, init) => { inits.push(init); return realFetch(u, init); };
+    try {
+      v.track('product_added_to_cart', { products: [serum3] });
+      events.dispatchEvent(new Event('pagehide'));
+      await sleep(0);
+      assert.ok(inits.some((i) => i.keepalive === true && i.method === 'POST'), JSON.stringify(inits));
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    assert.ok(await until(() => v.stats().queued === 0));
+    assert.equal(server.received.size, 7);
+  } finally {
+    await v.close();
+    srv.close();
+  }
+});
+
+// The fake server's answer, synchronously (for the real HTTP server above).
+import { fakeHttp } from '../../tests/fake_server.mjs';
+function asyncHttpSync(req) { return fakeHttp(req); }
+void asyncHttp;
