@@ -15,6 +15,9 @@
 #ifdef VITRINE_HAVE_MAGENTO
 #include "platform_adapters/magento/cli.h"  // magento: CLI
 #endif
+#ifdef VITRINE_HAVE_SHOPIFY_CLI
+#include "platform_adapters/shopify/cli.h"  // shopify: CLI
+#endif
 #ifdef VITRINE_HAVE_CAMPAIGNS
 #include <map>
 
@@ -240,6 +243,11 @@ int main(int argc, char** argv) {
   if (command == "magento") return vitrine::magento::RunCli(args, stdout, stderr);
 #endif
   // ---- magento: CLI (end) ----
+  // ---- shopify: CLI (begin) ----
+#ifdef VITRINE_HAVE_SHOPIFY_CLI
+  if (command == "shopify") return vitrine::shopify::RunCli(args, stdout, stderr);
+#endif
+  // ---- shopify: CLI (end) ----
   auto config = vitrine::server::ParseConfig(args);
   if (!config.ok()) return Fail(config.status().message() + "\n" + vitrine::server::ConfigUsage());
   if (command == "serve") return Serve(*config);

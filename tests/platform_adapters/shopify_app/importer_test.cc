@@ -6,9 +6,12 @@
 #include "platform_adapters/shopify/importer.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -91,7 +94,7 @@ class FakeShopifyApi {
         ++calls_[path + (req.body.find("query Products") != std::string::npos ? "#p" : "")];
     if (path == "/admin/api/2024-04/shop.json") {
       auto r = Json(200, FixtureResponse("rest-2024-04/shop.test_1.json"));
-      r.headers.emplace_back("X-Shopify-Shop-Api-Call-Limit", "39/40");  // nearly full
+      r.headers.emplace_back("X-Shopify-Shop-Api-Call-Limit", faults ? "39/40" : "1/40");
       r.headers.emplace_back("X-Shopify-API-Deprecated-Reason",
                              "https://shopify.dev/changelog/rest-legacy");
       return r;
@@ -348,6 +351,35 @@ TEST(ShopifyRateLimitParsingTest, RetryAfterAndLinkHeaders) {
       "https://s/admin/api/2024-04/orders.json?page_info=b&limit=2");
   EXPECT_EQ(NextLink("<https://s/x?page_info=a>; rel=\"previous\""), "");
   EXPECT_EQ(NextLink(""), "");
+}
+
+// `vitrine-server shopify import` end to end: the real binary against the fake shop.
+TEST_F(ShopifyImporterTest, CliImportsWithProgressAndASummary) {
+  const std::string bin = VITRINE_SERVER_BIN;
+  if (bin.empty()) GTEST_SKIP() << "vitrine-server not built";
+  fake_.faults = false;  // the binary sleeps for real: no rate-limit faults here
+  ::vitrine::testing::TempDir dir;
+  const std::string command = bin + " shopify import --shop jsmith.myshopify.com --token t0k" +
+                              " --admin-base-url " + fake_.url() + " --db " + dir.File("cli.db") +
+                              " 2>" + dir.File("progress.txt");
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int rc = ::pclose(pipe);
+  const std::string progress = ReadBytes(dir.File("progress.txt"));
+  ASSERT_EQ(rc, 0) << out << progress;
+  auto summary = ParseJson(out);
+  ASSERT_TRUE(summary.ok()) << out;
+  EXPECT_EQ(summary.value->Find("products")->AsInt64(), 3);
+  EXPECT_EQ(summary.value->Find("orders")->AsInt64(), 2);
+  EXPECT_EQ(summary.value->Find("api_version_served")->AsString(), "2024-07");
+  EXPECT_NE(progress.find("shopify import: products"), std::string::npos) << progress;
+  EXPECT_NE(progress.find("shopify import: orders"), std::string::npos) << progress;
+  // Bad usage is exit code 2.
+  EXPECT_EQ(WEXITSTATUS(std::system((bin + " shopify import --shop evil.com 2>/dev/null").c_str())),
+            2);
 }
 
 }  // namespace
