@@ -3,7 +3,8 @@
 // the figures and the command.
 //
 //   build/release/bench/vitrine-bench [--json] [--quick] [--server-bin PATH] [--datasets DIR]
-//                                     [--no-recsys]
+//                                     [--no-recsys] [--no-web]
+// The browser keys (wasm_*) come from node tests/web/bench.mjs (headless Chromium).
 // The recommendation keys come from vitrine-train-bench and vitrine-recsys-eval (they link the
 // server, whose full protobuf runtime cannot share a binary with the SDK's lite one).
 #include <unistd.h>
@@ -154,6 +155,32 @@ void RunRecsysBenches(const std::filesystem::path& tools, const std::string& dat
   }
 }
 
+// Browser figures (issue 3): tests/web/bench.mjs runs the SDK in headless Chromium on the demo
+// storefront and measures the package's transfer sizes. Needs node, Chromium and the browser
+// package (wasm/scripts/build-package.sh); skipped with a note otherwise.
+void RunWebBench(const std::string& server_bin, bool quick, std::vector<Row>* rows) {
+  const std::filesystem::path script =
+      std::filesystem::path(VITRINE_SOURCE_DIR) / "tests/web/bench.mjs";
+  if (!std::filesystem::exists(script) || RunTool("command -v node").empty()) {
+    std::fprintf(stderr, "web: skipped, no node or %s\n", script.c_str());
+    return;
+  }
+  const std::string json = RunTool("node " + script.string() + " --json --server-bin " +
+                                   server_bin + (quick ? " --quick" : ""));
+  if (json.empty()) return;  // RunTool said why
+  const struct {
+    const char* key;
+    const char* unit;
+    const char* target;
+  } keys[] = {{"wasm_loader_br_bytes", "bytes", "<= 8192"},
+              {"wasm_loader_gz_bytes", "bytes", ""},
+              {"wasm_core_br_bytes", "bytes", "<= 65536"},
+              {"wasm_core_gz_bytes", "bytes", ""},
+              {"wasm_track_us_p50", "us", ""},
+              {"wasm_recommend_us_p50", "us", "<= 100"}};
+  for (const auto& k : keys) rows->push_back({k.key, JsonNumber(json, k.key), k.unit, k.target});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,6 +189,7 @@ int main(int argc, char** argv) {
   std::string server_bin;
   std::string datasets = "../shared/datasets";
   bool recsys = true;
+  bool web = true;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json"))
       json = true;
@@ -173,10 +201,12 @@ int main(int argc, char** argv) {
       datasets = argv[++i];
     else if (!std::strcmp(argv[i], "--no-recsys"))
       recsys = false;
+    else if (!std::strcmp(argv[i], "--no-web"))
+      web = false;
     else {
       std::fprintf(stderr,
                    "usage: %s [--json] [--quick] [--server-bin PATH] [--datasets DIR] "
-                   "[--no-recsys]\n",
+                   "[--no-recsys] [--no-web]\n",
                    argv[0]);
       return 2;
     }
@@ -224,6 +254,8 @@ int main(int argc, char** argv) {
     RunRecsysBenches(std::filesystem::path(argv[0]).parent_path().parent_path(), datasets, quick,
                      &rows);
   }
+
+  if (web && std::filesystem::exists(server_bin)) RunWebBench(server_bin, quick, &rows);
 
   if (json) {
     std::printf("{");
