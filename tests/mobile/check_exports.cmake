@@ -1,0 +1,25 @@
+# cmake -DNM=<nm> -DLIB=<libvitrine.so> -P check_exports.cmake
+# Fails unless every defined dynamic symbol of LIB is a vt_* function of the C ABI, and the ABI's
+# entry points are there (a sample of them: open, close, track, recommend, free).
+execute_process(COMMAND ${NM} -D --defined-only ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} -D ${LIB} failed (${rc})")
+endif()
+string(REPLACE "\n" ";" lines "${out}")
+set(count 0)
+foreach(line ${lines})
+  if(line MATCHES "^[0-9a-f]+ [A-Za-z] (.+)$")
+    set(sym ${CMAKE_MATCH_1})
+    if(NOT sym MATCHES "^vt_")
+      message(FATAL_ERROR "libvitrine.so exports ${sym}, which is not part of the C ABI")
+    endif()
+    math(EXPR count "${count} + 1")
+  endif()
+endforeach()
+foreach(required vt_client_open vt_client_close vt_track vt_recommend vt_free_recommendations
+                 vt_http_response_set_status vt_set_message_listener)
+  if(NOT out MATCHES "${required}\n")
+    message(FATAL_ERROR "libvitrine.so does not export ${required}")
+  endif()
+endforeach()
+message(STATUS "libvitrine.so exports ${count} symbols, all vt_*")
