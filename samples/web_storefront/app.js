@@ -396,8 +396,7 @@ async function main() {
   await snapshotReady();
   if (catalog.fromCache) toast('You are offline: browsing the saved catalog');
   window.addEventListener('hashchange', route);
-  // Hand the last events over before the page goes (the SDK persists or beacons them).
-  window.addEventListener('pagehide', () => { sdk.flush(); });
+  // No pagehide handler here: the SDK itself stores and sends the last events when the page goes.
   await route();
   document.body.dataset.ready = 'true';
 }
