@@ -203,6 +203,7 @@ export class Vitrine {
     this._tabId = Math.random().toString(36).slice(2) + Date.now().toString(36);
     this._timer = null;
     this._releaseLock = null;
+    this._ready = null;
     this._channel = null;
     this._unlisten = [];
   }
@@ -277,7 +278,8 @@ export class Vitrine {
         });
       }
     }
-    await this._openModule();
+    this._ready = this._openModule();
+    await this._ready;
     // A new shopper's identity is stored before open() resolves, so a tab opened next shares it.
     await this._persist();
     if (this._leader && this._channel) this._channel.postMessage({ kind: 'leader', from: this._tabId });
@@ -321,6 +323,12 @@ export class Vitrine {
   }
 
   async _promote() {
+    // The lock can come while this tab is still opening as a follower: let that finish first.
+    try {
+      await this._ready;
+    } catch (e) {
+      // open() failed and rejected; nothing to promote
+    }
     if (this._closed) return;
     const old = this._m;
     this._m = null;

@@ -1,19 +1,42 @@
 #!/usr/bin/env bash
-# Transfer sizes of the built module: raw, gzip -9 and brotli -q 11 of the .wasm and the JS glue.
+# Transfer sizes: raw, gzip -9 and brotli -q 11 of the module (.wasm + JS glue) and of the
+# package's JS files (the theme loader first: its target is <= 8 KB brotli).
 # Usage: wasm/scripts/sizes.sh [build dir]   (default build/wasm; run wasm/scripts/test.sh first)
+# Prints a table, then `key=value` lines for benchmark runners:
+#   wasm_core_br_bytes / wasm_core_gz_bytes      vitrine_web.wasm + vitrine_web.mjs (the
+#                                                  browser build; vitrine_wasm.* when absent)
+#   wasm_loader_br_bytes / wasm_loader_gz_bytes  wasm/package/loader.js
+#   wasm_package_js_br_bytes                      vitrine.js + mappings.js (loaded lazily)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${1:-${ROOT}/build/wasm}"
+PKG="${ROOT}/wasm/package"
 command -v brotli >/dev/null || { echo "brotli is not installed (apt-get install brotli)" >&2; exit 1; }
-total_gz=0
-total_br=0
+stem=vitrine_web
+[[ -f "${BUILD}/${stem}.wasm" && -f "${BUILD}/${stem}.mjs" ]] || stem=vitrine_wasm
+glue="${BUILD}/${stem}.mjs"
+[[ -f "${glue}" ]] || glue="${BUILD}/${stem}.js"
+
+declare -A GZ BR
+row() {  # row <label> <file>
+  local raw gz br
+  raw=$(stat -c%s "$2")
+  gz=$(gzip -9c "$2" | wc -c)
+  br=$(brotli -q 11 -c "$2" | wc -c)
+  GZ[$1]=$gz
+  BR[$1]=$br
+  printf '%-22s %9d %9d %9d\n' "$1" "$raw" "$gz" "$br"
+}
 printf '%-22s %9s %9s %9s\n' file raw gzip-9 brotli-11
-for f in "${BUILD}/vitrine_wasm.wasm" "${BUILD}/vitrine_wasm.js"; do
-  raw=$(stat -c%s "$f")
-  gz=$(gzip -9c "$f" | wc -c)
-  br=$(brotli -q 11 -c "$f" | wc -c)
-  total_gz=$((total_gz + gz))
-  total_br=$((total_br + br))
-  printf '%-22s %9d %9d %9d\n' "$(basename "$f")" "$raw" "$gz" "$br"
-done
-printf '%-22s %9s %9d %9d\n' "wasm + glue" "" "$total_gz" "$total_br"
+row "$(basename "${BUILD}/${stem}.wasm")" "${BUILD}/${stem}.wasm"
+row "$(basename "${glue}")" "${glue}"
+printf '%-22s %9s %9d %9d\n' "wasm + glue" "" $((GZ[${stem}.wasm] + GZ[$(basename "${glue}")])) \
+  $((BR[${stem}.wasm] + BR[$(basename "${glue}")]))
+row loader.js "${PKG}/loader.js"
+row vitrine.js "${PKG}/vitrine.js"
+row mappings.js "${PKG}/mappings.js"
+echo "wasm_core_br_bytes=$((BR[${stem}.wasm] + BR[$(basename "${glue}")]))"
+echo "wasm_core_gz_bytes=$((GZ[${stem}.wasm] + GZ[$(basename "${glue}")]))"
+echo "wasm_loader_br_bytes=${BR[loader.js]}"
+echo "wasm_loader_gz_bytes=${GZ[loader.js]}"
+echo "wasm_package_js_br_bytes=$((BR[vitrine.js] + BR[mappings.js]))"
