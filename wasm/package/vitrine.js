@@ -204,6 +204,7 @@ export class Vitrine {
     this._timer = null;
     this._releaseLock = null;
     this._ready = null;
+    this._onLeaderSeen = null;
     this._channel = null;
     this._unlisten = [];
   }
@@ -278,6 +279,17 @@ export class Vitrine {
         });
       }
     }
+    if (!this._leader) {
+      // Load the stored state only once the leader has written it (a leader opening at the same
+      // moment stores the new shopper's identity first); a leader that does not answer within
+      // 3 s is taken as gone, and this tab opens on what is stored.
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, 3000);
+        this._onLeaderSeen = () => { clearTimeout(timer); resolve(); };
+        this._channel.postMessage({ kind: 'who', from: this._tabId });
+      });
+      this._onLeaderSeen = null;
+    }
     this._ready = this._openModule();
     await this._ready;
     // A new shopper's identity is stored before open() resolves, so a tab opened next shares it.
@@ -344,7 +356,10 @@ export class Vitrine {
 
   _onChannel(msg) {
     if (!isPlainObject(msg) || this._closed) return;
-    if (msg.kind === 'leader' && !this._leader) {
+    if (msg.kind === 'who' && this._leader && this._m) {
+      this._channel.postMessage({ kind: 'leader', from: this._tabId });
+    } else if (msg.kind === 'leader' && !this._leader) {
+      if (this._onLeaderSeen) this._onLeaderSeen();
       for (const [, fwd] of this._outstanding) this._channel.postMessage(fwd);
     } else if (msg.kind === 'ack' && msg.to === this._tabId) {
       this._outstanding.delete(msg.fid);

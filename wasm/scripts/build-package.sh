@@ -34,13 +34,9 @@ export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 emcmake cmake -S "${ROOT}/wasm" -B "${BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
   -DVITRINE_WERROR=ON -DVITRINE_WASM_DEPS="${DEPS}/prefix" \
   "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" >/dev/null
-nice -n 10 cmake --build "${BUILD}" --target vitrine_web -j "${JOBS}" >/dev/null
+nice -n 10 cmake --build "${BUILD}" --target vitrine_web_package -j "${JOBS}" >/dev/null
 
-PKG="${ROOT}/wasm/package"
+# The build assembles the folder in ${BUILD}/package (target vitrine_web_package).
 mkdir -p "${OUT}"
-cp "${BUILD}/vitrine_web.mjs" "${OUT}/vitrine-core.js"
-cp "${BUILD}/vitrine_web.wasm" "${OUT}/vitrine.wasm"
-for f in vitrine.js mappings.js loader.js vitrine.d.ts mappings.d.ts package.json README.md; do
-  cp "${PKG}/${f}" "${OUT}/${f}"
-done
+cp "${BUILD}"/package/* "${OUT}/"
 echo "${OUT}"
