@@ -4,6 +4,7 @@ import http from 'node:http';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 
+import { fakeHttp as asyncHttpSync } from '../../tests/fake_server.mjs';
 import { Vitrine } from '../vitrine.js';
 import { FakeLocalStorage, FakeLocks, asyncHttp, baseOptions, resetServer, serum3, server, sleep,
   until } from './helpers.mjs';
@@ -213,7 +214,33 @@ test('fetch executor: gzip via CompressionStream, keepalive flush on pagehide', 
   }
 });
 
-// The fake server's answer, synchronously (for the real HTTP server above).
-import { fakeHttp } from '../../tests/fake_server.mjs';
-function asyncHttpSync(req) { return fakeHttp(req); }
-void asyncHttp;
+test('async HTTP edge: a rejected Promise is a transport failure; a late answer after close is ignored', async () => {
+  resetServer();
+  let mode = 'reject';
+  const parked = [];
+  const hook = (req) => {
+    if (req.url.includes('/v1/snapshot')) return asyncHttp(req);
+    if (mode === 'reject') return Promise.reject(new Error('network down (test)'));
+    return new Promise((resolve) => parked.push(() => resolve(asyncHttpSync(req))));
+  };
+  const v = await Vitrine.open(baseOptions({ http: hook }));
+  assert.equal(v.track('page_viewed', { pageUrl: '/x' }).ok, true);
+  const failed = await v.flush({ timeoutMs: 2000 });
+  assert.equal(failed.code, 'unavailable');
+  assert.match(v.stats().lastError, /network down \(test\)/);
+  assert.equal(v.stats().queued, 1, 'still queued');
+
+  mode = 'park';
+  const pending = v.flush({ timeoutMs: 300 });
+  assert.ok(await until(() => parked.length > 0), 'a request is in flight');
+  // While it is in flight, another flush does not send the same batch again.
+  v.flush({ timeoutMs: 50 });
+  await sleep(50);
+  assert.equal(parked.length, 1, 'one request in flight at a time');
+  assert.equal((await pending).code, 'deadline_exceeded');
+  await v.close({ flushTimeoutMs: 0 });
+  parked.forEach((answer) => answer());  // the answer arrives after close: ignored, no crash
+  await sleep(20);
+  assert.equal(server.received.size, 1);
+  assert.equal(v.stats().code, 'shutdown');
+});
