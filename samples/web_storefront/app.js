@@ -299,9 +299,11 @@ async function pageSearch(q) {
 
 // A shopper coming back (a new tab or visit) with items still in the bag sees a banner. In-app
 // messages from the SDK (campaigns set up on the server) use the same slot.
-function showBanner({ title, body, cta, href, testid = 'banner', onClick }) {
+function showBanner({ title, body, cta, href, testid = 'banner', onClick, products = [] }) {
   const el = $('#banner');
   el.innerHTML = `<div class="banner" data-testid="${testid}">
+    ${products.slice(0, 3).map((p) => `<a class="banner-thumb" href="#/p/${encodeURIComponent(p.product_id)}"
+      title="${escapeHtml(p.title)}">${productImage(p, { label: false })}</a>`).join('')}
     <div><strong>${escapeHtml(title)}</strong> <span>${escapeHtml(body)}</span></div>
     <a class="button small" href="${escapeHtml(href)}">${escapeHtml(cta)}</a>
     <button class="link close" aria-label="Dismiss">×</button></div>`;
@@ -322,6 +324,7 @@ function checkAbandonedCart() {
     body: `You left ${n} item${n === 1 ? '' : 's'} in your bag (${money(cartTotal(cart))}).`,
     cta: 'Complete your order',
     href: '#/cart',
+    products: cart.lines.map((l) => catalog.get(l.product_id) ?? l),
   });
 }
 
@@ -378,6 +381,7 @@ async function main() {
       testid: 'in-app-message', title: m.title, body: m.body, cta: m.ctaLabel || 'Shop now',
       href: m.ctaUrl || '#/cart',
       onClick: () => sdk.messageEvent('clicked', m.messageId),
+      products: (m.products || []).map((p) => catalog.get(p.productId)).filter(Boolean),
     });
     sdk.messageEvent('viewed', m.messageId);
   });
