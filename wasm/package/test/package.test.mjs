@@ -244,3 +244,63 @@ test('async HTTP edge: a rejected Promise is a transport failure; a late answer 
   assert.equal(server.received.size, 1);
   assert.equal(v.stats().code, 'shutdown');
 });
+
+// --- in-app messages: an abandoned-cart message from the snapshot comes due locally ----------
+const enc = new TextEncoder();
+function varint(n) {
+  const out = [];
+  let v = n;
+  do {
+    let b = v % 128;
+    v = Math.floor(v / 128);
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+}
+const lenField = (field, bytes) => [...varint((field << 3) | 2), ...varint(bytes.length), ...bytes];
+const strField = (field, s) => lenField(field, [...enc.encode(s)]);
+const intField = (field, n) => [...varint(field << 3), ...varint(n)];
+
+// InAppMessage{1 id, 2 trigger{1 event_type, 3 absent_event_type, 4 absence_ms}, 5 priority,
+// 9 content{1 title, 2 body, 5 cta_url, 6 product_ids, 7 layout}} as Snapshot field 11.
+function abandonedCartMessage() {
+  const trigger = [...strField(1, 'product_added_to_cart'), ...strField(3, 'checkout_started'),
+    ...intField(4, 50)];
+  const content = [...strField(1, 'Still thinking it over?'), ...strField(2, 'Your cart is waiting'),
+    ...strField(5, '/cart'), ...strField(6, 'serum-3'), ...strField(7, 'banner')];
+  const message = [...strField(1, 'abandoned-cart'), ...lenField(2, trigger), ...intField(5, 3),
+    ...lenField(9, content)];
+  return lenField(11, message);
+}
+
+test('in-app messages: an abandoned-cart message comes due locally and reaches onMessage once', async () => {
+  resetServer();
+  const hook = async (req) => {
+    const answer = await asyncHttp(req);
+    if (req.url.includes('/v1/snapshot') && answer.status === 200) {
+      answer.body = new Uint8Array([...answer.body, ...abandonedCartMessage()]);
+    }
+    return answer;
+  };
+  const v = await Vitrine.open(baseOptions({ http: hook }));
+  assert.ok(await until(() => v.stats().snapshotEtag === '"v1"'));
+  assert.deepEqual(v.messages(), []);
+  assert.equal(v.track('product_added_to_cart', { products: [serum3] }).ok, true);
+  const shown = [];
+  const off = v.onMessage((m) => shown.push(m));
+  assert.ok(await until(() => shown.length > 0, 3000), 'the message came due');
+  const m = shown[0];
+  assert.equal(m.messageId, 'abandoned-cart');
+  assert.equal(m.layout, 'banner');
+  assert.equal(m.title, 'Still thinking it over?');
+  assert.equal(m.ctaUrl, '/cart');
+  assert.deepEqual(m.products.map((p) => p.productId), ['serum-3']);
+  assert.equal(m.products[0].price, 9.99);
+  assert.deepEqual(v.messageViewed(m.messageId), { ok: true });
+  assert.deepEqual(v.messageDismissed(m.messageId), { ok: true });
+  await sleep(100);
+  assert.equal(shown.length, 1, 'once');
+  off();
+  await v.close();
+});
