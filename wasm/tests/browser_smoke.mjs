@@ -1,7 +1,7 @@
 // The package in a real browser (headless Debian Chromium, no driver): the ES module build, the
 // IndexedDB mirror, Web Locks + BroadcastChannel between two same-origin frames (two "tabs"
-// sharing storage), fetch with CompressionStream gzip, and per-call track()/recommend() latency
-// in the leader tab.
+// sharing storage), fetch with CompressionStream gzip, the theme loader (queued calls replayed),
+// and per-call track()/recommend() latency in the leader tab.
 //
 // Usage: node wasm/tests/browser_smoke.mjs <package dir from build-package.sh> [--json]
 // Exits 77 (ctest: skipped) when no Chromium is installed. Prints wasm_track_us_p50 and
@@ -69,7 +69,20 @@ try {
   await post({ error: String(e && e.stack || e) });
 }
 </script>`;
-const indexPage = `<!doctype html><iframe src="/tab?tab=a"></iframe><iframe src="/tab?tab=b"></iframe>`;
+// A theme page with the loader: calls queued before the module loads are replayed.
+const loaderPage = `<!doctype html>
+<script src="/vitrine/loader.js" data-server-url="ORIGIN" data-write-key="wk_test"
+        data-namespace="loader" data-page-view="true"></script>
+<script>
+  vitrine.track('product_viewed', { products: [{ productId: 'mask-1', sku: 'mask-1-sku', price: 9.99, currency: 'EUR' }] });
+  vitrine.ready(async (v) => {
+    const flushed = await v.flush();
+    await fetch('/report', { method: 'POST', body: JSON.stringify({ tab: 'loader', ready: !!v,
+      stubBefore: typeof window.vitrine.track, flushed, stats: v.stats() }) });
+  });
+</script>`;
+const indexPage = `<!doctype html><iframe src="/tab?tab=a"></iframe><iframe src="/tab?tab=b"></iframe>
+<iframe src="/loader"></iframe>`;
 
 const reports = new Map();
 const requests = [];
@@ -80,6 +93,10 @@ const srv = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(indexPage);
     if (url.pathname === '/tab') return res.writeHead(200, { 'content-type': 'text/html' }).end(tabPage);
+    if (url.pathname === '/loader') {
+      return res.writeHead(200, { 'content-type': 'text/html' })
+        .end(loaderPage.replace('ORIGIN', `http://${req.headers.host}`));
+    }
     if (url.pathname === '/report') {
       const r = JSON.parse(Buffer.concat(chunks).toString());
       reports.set(r.tab || '?', r);
@@ -119,8 +136,11 @@ const browser = spawn(chromium, ['--headless=new', '--no-sandbox', '--disable-gp
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let failure = null;
 try {
-  for (let i = 0; i < 600 && reports.size < 2; i++) await sleep(50);
-  assert.equal(reports.size, 2, `reports from both tabs: ${JSON.stringify([...reports.values()])}`);
+  for (let i = 0; i < 600 && reports.size < 3; i++) await sleep(50);
+  assert.equal(reports.size, 3, `reports from both tabs and the loader page: ${JSON.stringify([...reports.values()])}`);
+  const viaLoader = reports.get('loader');
+  assert.equal(viaLoader.flushed.ok, true, JSON.stringify(viaLoader));
+  assert.equal(viaLoader.stats.tracked, 2, 'page_viewed + the queued product_viewed');
   const a = reports.get('a');
   const b = reports.get('b');
   for (const r of [a, b]) assert.ok(r.ready, JSON.stringify(r));
@@ -131,8 +151,8 @@ try {
   assert.equal(a.viewed.ok, true);
   assert.equal(a.bad.ok, false);
   assert.match(a.bad.error, /price must be a number/);
-  // Each tab: 1 + 9 + 4000 bench tracks. Every one reaches the server exactly once.
-  const expected = 2 * (10 + 4000);
+  // Each tab: 1 + 9 + 4000 bench tracks; the loader page 2. Every one reaches the server once.
+  const expected = 2 * (10 + 4000) + 2;
   for (let i = 0; i < 400 && server.received.size < expected; i++) await sleep(50);
   assert.equal(server.received.size, expected, `server got ${server.received.size}`);
   for (const { count } of server.received.values()) assert.equal(count, 1, 'no duplicates');
