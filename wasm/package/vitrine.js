@@ -274,12 +274,19 @@ export class Vitrine {
           if (this._closed) return undefined;
           return new Promise((release) => {
             this._releaseLock = release;
-            this._promote();
+            if (this._ready) {
+              this._promote();
+            } else {
+              // Still waiting for a leader to answer (the previous page of this tab is going
+              // away): open as the leader right away.
+              this._leader = true;
+              if (this._onLeaderSeen) this._onLeaderSeen();
+            }
           });
         });
       }
     }
-    if (!this._leader) {
+    if (!this._leader && this._channel) {
       // Load the stored state only once the leader has written it (a leader opening at the same
       // moment stores the new shopper's identity first); a leader that does not answer within
       // 3 s is taken as gone, and this tab opens on what is stored.

@@ -159,6 +159,26 @@ test('two tabs: one leader sends, the follower forwards; every event reaches the
   await tabB.close();
 });
 
+test('a tab that opens while the leader is going away leads at once, with the stored shopper', async () => {
+  resetServer();
+  const env = { events: null, localStorage: new FakeLocalStorage(), locks: new FakeLocks(), BroadcastChannel };
+  const options = baseOptions({ storage: 'localstorage', namespace: 'handover', env });
+  const first = await Vitrine.open(options);
+  const anonymousId = first.stats().anonymousId;
+  first.track('product_added_to_cart', { products: [serum3] });
+  const started = Date.now();
+  const opening = Vitrine.open(options);  // the next page of the same tab
+  await first.close();
+  const next = await opening;
+  assert.ok(await until(() => next.isLeader && next.stats().ok !== false, 2500), 'leads');
+  assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+  assert.equal(next.stats().anonymousId, anonymousId);
+  assert.equal((await next.flush()).ok, true);
+  assert.equal(server.received.size, 1);
+  for (const { count } of server.received.values()) assert.equal(count, 1);
+  await next.close();
+});
+
 test('fetch executor: gzip via CompressionStream, keepalive flush on pagehide', async () => {
   resetServer();
   const seen = [];
