@@ -210,6 +210,9 @@ export interface Stats {
   storage: 'indexeddb' | 'localstorage' | 'memory';
   /** Follower: events forwarded to the leader and not yet acknowledged. */
   forwardsPending: number;
+  /** How this tab opened: 'leader', 'follower', or 'leader-after-wait' (the lock came while
+   * it waited for a leader's answer, e.g. the previous page of the tab going away). */
+  openedAs: string;
   /** localStorage writes skipped over the quota. */
   storageSkipped: number;
 }

@@ -21,8 +21,9 @@
 // history, so their recommendations are local too), track into their own in-memory client for
 // local recommendations, and forward each event over a BroadcastChannel to the leader, which
 // tracks it durably and acknowledges it; unacknowledged forwards are re-sent when a new leader
-// announces itself. When the leader tab closes, a waiting follower takes the lock, reloads the
-// stored state and becomes the leader. Without Web Locks or BroadcastChannel (browsers before
+// announces itself. On pagehide the leader hands the lock over at once (after its keepalive send
+// and storage write); a waiting follower takes it, reloads the stored state and becomes the
+// leader. Without Web Locks or BroadcastChannel (browsers before
 // 2022) every tab acts as a leader on the shared store: nothing is lost, and an event two tabs
 // both send is stored once by the server, which deduplicates by event id.
 
@@ -266,26 +267,35 @@ export class Vitrine {
           return new Promise((release) => { this._releaseLock = release; });
         });
       });
+      this._openedAs = this._leader ? 'leader' : 'follower';
       this._channel = new env.BroadcastChannel(lockName);
       this._channel.onmessage = (e) => this._onChannel(e.data);
-      if (!this._leader) {
-        // Wait in line: this tab leads when the current leader's tab goes away.
-        env.locks.request(lockName, (lock) => {
-          if (this._closed) return undefined;
-          return new Promise((release) => {
-            this._releaseLock = release;
-            if (this._ready) {
-              this._promote();
-            } else {
-              // Still waiting for a leader to answer (the previous page of this tab is going
-              // away): open as the leader right away.
-              this._leader = true;
-              if (this._onLeaderSeen) this._onLeaderSeen();
-            }
-          });
-        });
-      }
+      if (!this._leader) this._waitForLead();
     }
+    return this._startRest();
+  }
+
+  // Waits in line for the lock: this tab leads when the current leader's page goes away.
+  _waitForLead() {
+    this._env.locks.request(`vitrine:${this._options.namespace}`, (lock) => {
+      if (this._closed) return undefined;
+      return new Promise((release) => {
+        this._releaseLock = release;
+        if (this._ready) {
+          this._promote();
+        } else {
+          // Still waiting for a leader to answer (the previous page of this tab is going
+          // away): open as the leader right away.
+          this._leader = true;
+          this._openedAs = 'leader-after-wait';
+          if (this._onLeaderSeen) this._onLeaderSeen();
+        }
+      });
+    });
+  }
+
+  async _startRest() {
+    const env = this._env;
     if (!this._leader && this._channel) {
       // Load the stored state only once the leader has written it (a leader opening at the same
       // moment stores the new shopper's identity first); a leader that does not answer within
@@ -306,9 +316,18 @@ export class Vitrine {
     if (this._timer && typeof this._timer.unref === 'function') this._timer.unref();
     const events = env.events;
     if (events) {
-      const onHide = () => this._onPageHide();
+      const onHide = () => this._onPageHide(true);
+      // Back from the back/forward cache: stand in line for the lead again.
+      const onShow = (e) => {
+        if (e && e.persisted && this._handedOver && !this._closed) {
+          this._handedOver = false;
+          this._waitForLead();
+        }
+      };
+      events.addEventListener('pageshow', onShow);
+      this._unlisten.push(() => events.removeEventListener('pageshow', onShow));
       const onVisibility = () => {
-        if (env.document && env.document.visibilityState === 'hidden') this._onPageHide();
+        if (env.document && env.document.visibilityState === 'hidden') this._onPageHide(false);
       };
       events.addEventListener('pagehide', onHide);
       events.addEventListener('visibilitychange', onVisibility);
@@ -325,13 +344,11 @@ export class Vitrine {
       const imported = m.storageImport(DATA_DIR, entries);
       if (!imported.ok) throw Object.assign(new Error(imported.error), { code: imported.code });
     }
-    let http = o.http || m.fetchHttp;
-    if (!this._leader) {
-      // A follower never sends batches (the leader does): its batch requests stay pending, which
-      // parks its client's sender. Snapshots it fetches itself (idempotent GETs).
-      const base = http;
-      http = (req) => (req.url.endsWith('/v1/batch') ? new Promise(() => {}) : base(req));
-    }
+    const base = o.http || m.fetchHttp;
+    // A follower never sends batches (the leader does): its batch requests stay pending, which
+    // parks its client's sender. Snapshots it fetches itself (idempotent GETs). Checked per
+    // request: a leader that handed over on pagehide stops sending too.
+    const http = (req) => (!this._leader && req.url.endsWith('/v1/batch') ? new Promise(() => {}) : base(req));
     const openOptions = { serverUrl: o.serverUrl, writeKey: o.writeKey, dataDir: DATA_DIR, http };
     for (const k of ['appVersion', 'sessionTimeoutMs', 'flushIntervalMs', 'randomSeed']) {
       if (o[k] !== undefined) openOptions[k] = o[k];
@@ -404,7 +421,10 @@ export class Vitrine {
     return this._backend.write(changes);
   }
 
-  _onPageHide() {
+  // pagehide (leaving = true) or hidden: send what is queued with keepalive and write storage.
+  // On pagehide the leader also hands the lock over at once, so the next page of this tab (or
+  // another tab) leads without waiting for this document to be torn down.
+  _onPageHide(leaving) {
     if (!this._m || this._closed) return;
     if (this._leader) {
       this._m.keepalive = true;
@@ -415,6 +435,13 @@ export class Vitrine {
       }
     }
     this._persist();
+    if (leaving && this._leader && this._releaseLock) {
+      this._leader = false;
+      this._handedOver = true;
+      const release = this._releaseLock;
+      this._releaseLock = null;
+      release();
+    }
   }
 
   _dispatchMessage(msg) {
@@ -531,6 +558,7 @@ export class Vitrine {
     s.leader = this._leader;
     s.storage = this.storage;
     s.forwardsPending = this._outstanding.size;
+    s.openedAs = this._openedAs || 'leader';
     s.storageSkipped = this._backend && this._backend.skipped ? this._backend.skipped : 0;
     return s;
   }
