@@ -391,6 +391,10 @@ export class Vitrine {
       const key = `${msg.from}/${msg.fid}`;
       if (!this._seenForwards.has(key)) {
         this._seenForwards.add(key);
+        // Bounded: a re-sent forward comes within seconds, not after thousands of others.
+        if (this._seenForwards.size > 10000) {
+          this._seenForwards.delete(this._seenForwards.values().next().value);
+        }
         this._apply(msg);
       }
       this._channel.postMessage({ kind: 'ack', to: msg.from, fid: msg.fid });
