@@ -227,13 +227,15 @@ public final class Vitrine {
   public typealias MessageListener = (InAppMessage) -> Void
 
   private var client: OpaquePointer?
-  private var lock = pthread_rwlock_t()
+  // Heap-allocated: a pthread lock must not move, which a stored struct property may.
+  private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
   // Kept alive for the C callbacks, which get unretained pointers to them.
   private let executorBox: ExecutorBox
   private var listenerBox: ListenerBox?
 
   public init(options: Options) throws {
-    pthread_rwlock_init(&lock, nil)
+    lock.initialize(to: pthread_rwlock_t())
+    pthread_rwlock_init(lock, nil)
     executorBox = ExecutorBox(options.httpExecutor)
     var c = vt_options()
     vt_options_init(&c)
@@ -256,15 +258,16 @@ public final class Vitrine {
 
   deinit {
     close()
-    pthread_rwlock_destroy(&lock)
+    pthread_rwlock_destroy(lock)
+    lock.deallocate()
   }
 
   /// Persists what is queued, stops background work and frees the native client. Idempotent.
   public func close() {
-    pthread_rwlock_wrlock(&lock)
+    pthread_rwlock_wrlock(lock)
     let handle = client
     client = nil
-    pthread_rwlock_unlock(&lock)
+    pthread_rwlock_unlock(lock)
     vt_client_close(handle)
   }
 
@@ -446,8 +449,8 @@ public final class Vitrine {
   private func call(_ body: (OpaquePointer, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
     throws -> vt_status) throws
   {
-    pthread_rwlock_rdlock(&lock)
-    defer { pthread_rwlock_unlock(&lock) }
+    pthread_rwlock_rdlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
     guard let handle = client else { throw VitrineError.shutdown }
     var error: UnsafeMutablePointer<CChar>?
     let status = try body(handle, &error)
