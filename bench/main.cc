@@ -3,8 +3,10 @@
 // the figures and the command.
 //
 //   build/release/bench/vitrine-bench [--json] [--quick] [--server-bin PATH] [--datasets DIR]
-//                                     [--no-recsys] [--no-web]
+//                                     [--no-recsys] [--no-web] [--no-mobile]
 // The browser keys (wasm_*) come from node tests/web/bench.mjs (headless Chromium).
+// The mobile keys (mobile_*, jni_*) read the mobile builds in build/mobile-<arch> and run
+// dev.vitrine.JniTrackBench on the JVM (bench/mobile_bench.h).
 // The recommendation keys come from vitrine-train-bench and vitrine-recsys-eval (they link the
 // server, whose full protobuf runtime cannot share a binary with the SDK's lite one).
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "bench/ingest_bench.h"
+#include "bench/mobile_bench.h"
 #include "bench/recommend_bench.h"
 #include "bench/storage_bench.h"
 #include "bench/wire_bench.h"
@@ -155,6 +158,28 @@ void RunRecsysBenches(const std::filesystem::path& tools, const std::string& dat
   }
 }
 
+// ---- analytics: bench (begin) ----
+// Customer analytics (issue 4): LTV fit and micro-segmentation of 100k (and, unless --quick, 1M)
+// customers from vitrine-analytics-bench (bench/analytics/).
+void RunAnalyticsBench(const std::filesystem::path& tools, const std::string& datasets, bool quick,
+                       std::vector<Row>* rows) {
+  const auto bench = tools / "bench/analytics/vitrine-analytics-bench";
+  if (!std::filesystem::exists(bench)) {
+    std::fprintf(stderr, "analytics: skipped, no %s\n", bench.c_str());
+    return;
+  }
+  const std::string json =
+      RunTool(bench.string() + " --datasets " + datasets + " --customers " +
+              (quick ? "100000" : "100000,1000000"));
+  rows->push_back({"ltv_fit_100k_s", JsonNumber(json, "ltv_fit_100k_s"), "s", "<= 30 with seg."});
+  rows->push_back({"segment_100k_s", JsonNumber(json, "segment_100k_s"), "s", "<= 30 with fit"});
+  if (!quick) {
+    rows->push_back({"ltv_fit_1m_s", JsonNumber(json, "ltv_fit_1m_s"), "s", "(reported)"});
+    rows->push_back({"segment_1m_s", JsonNumber(json, "segment_1m_s"), "s", "(reported)"});
+  }
+}
+// ---- analytics: bench (end) ----
+
 // Browser figures (issue 3): tests/web/bench.mjs runs the SDK in headless Chromium on the demo
 // storefront and measures the package's transfer sizes. Needs node, Chromium and the browser
 // package (wasm/scripts/build-package.sh); skipped with a note otherwise.
@@ -190,6 +215,7 @@ int main(int argc, char** argv) {
   std::string datasets = "../shared/datasets";
   bool recsys = true;
   bool web = true;
+  bool mobile = true;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json"))
       json = true;
@@ -203,10 +229,12 @@ int main(int argc, char** argv) {
       recsys = false;
     else if (!std::strcmp(argv[i], "--no-web"))
       web = false;
+    else if (!std::strcmp(argv[i], "--no-mobile"))
+      mobile = false;
     else {
       std::fprintf(stderr,
                    "usage: %s [--json] [--quick] [--server-bin PATH] [--datasets DIR] "
-                   "[--no-recsys] [--no-web]\n",
+                   "[--no-recsys] [--no-web] [--no-mobile]\n",
                    argv[0]);
       return 2;
     }
@@ -253,9 +281,25 @@ int main(int argc, char** argv) {
   if (recsys) {
     RunRecsysBenches(std::filesystem::path(argv[0]).parent_path().parent_path(), datasets, quick,
                      &rows);
+    RunAnalyticsBench(std::filesystem::path(argv[0]).parent_path().parent_path(), datasets, quick,
+                      &rows);  // ---- analytics: bench ----
   }
 
   if (web && std::filesystem::exists(server_bin)) RunWebBench(server_bin, quick, &rows);
+
+  if (mobile) {
+    const MobileBenchResult m = RunMobileBench(
+        std::filesystem::path(argv[0]).parent_path().parent_path().string(), VITRINE_SOURCE_DIR,
+        quick);
+    // A figure whose build is absent is left out (stderr says why) rather than printed as NaN.
+    const Row mobile_rows[] = {{"mobile_so_bytes_x86_64", m.so_bytes_x86_64, "bytes", ""},
+                               {"mobile_so_bytes_arm64", m.so_bytes_arm64, "bytes", ""},
+                               {"jni_track_ns_p50", m.jni_track_ns_p50, "ns", ""},
+                               {"jni_track_ns_p99", m.jni_track_ns_p99, "ns", ""}};
+    for (const Row& r : mobile_rows) {
+      if (!std::isnan(r.value)) rows.push_back(r);
+    }
+  }
 
   if (json) {
     std::printf("{");
