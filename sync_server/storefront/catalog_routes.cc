@@ -129,12 +129,14 @@ HttpReply CatalogRoutes::Handle(const HttpExchange& request) {
   };
   const std::string category = param("category");
   const std::string needle = AsciiLower(param("q"));
+  // ids=a,b: only those (present but empty: none).
+  const bool filter_ids = request.query.count("ids") > 0;
   std::set<std::string> ids;
-  for (size_t start = 0, comma = 0; !param("ids").empty() && start <= param("ids").size();
-       start = comma + 1) {
-    const std::string all = param("ids");
-    comma = std::min(all.find(',', start), all.size());
-    if (comma > start) ids.insert(all.substr(start, comma - start));
+  const std::string id_list = param("ids");
+  for (size_t start = 0; start <= id_list.size();) {
+    const size_t comma = std::min(id_list.find(',', start), id_list.size());
+    if (comma > start) ids.insert(id_list.substr(start, comma - start));
+    start = comma + 1;
   }
 
   auto catalog = store_->ListCatalog();
@@ -162,7 +164,7 @@ HttpReply CatalogRoutes::Handle(const HttpExchange& request) {
   first = true;
   for (const v1::CatalogItem& item : items) {
     if (!InCategory(item.category(), category)) continue;
-    if (!ids.empty() && ids.count(item.product_id()) == 0) continue;
+    if (filter_ids && ids.count(item.product_id()) == 0) continue;
     if (!needle.empty() && AsciiLower(item.title()).find(needle) == std::string::npos &&
         AsciiLower(item.brand()).find(needle) == std::string::npos) {
       continue;

@@ -53,6 +53,8 @@ TEST(StorefrontCatalogTest, FiltersByCategoryPrefixIdsAndQuery) {
   EXPECT_NE(partial.body.find(R"("items":[],"total":0)"), std::string::npos) << partial.body;
   auto ids = server.Get("/v1/storefront/catalog?ids=p3,p2,nope", kWriteKey);
   EXPECT_NE(ids.body.find(R"("total":2})"), std::string::npos) << ids.body;
+  auto no_ids = server.Get("/v1/storefront/catalog?ids=", kWriteKey);
+  EXPECT_NE(no_ids.body.find(R"("items":[],"total":0)"), std::string::npos) << no_ids.body;
   auto q = server.Get("/v1/storefront/catalog?q=nordly", kWriteKey);
   EXPECT_NE(q.body.find("\"product_id\":\"p3\""), std::string::npos);
   EXPECT_NE(q.body.find(R"("total":1})"), std::string::npos);
