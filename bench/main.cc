@@ -288,9 +288,9 @@ int main(int argc, char** argv) {
   if (web && std::filesystem::exists(server_bin)) RunWebBench(server_bin, quick, &rows);
 
   if (mobile) {
-    const MobileBenchResult m = RunMobileBench(
-        std::filesystem::path(argv[0]).parent_path().parent_path().string(), VITRINE_SOURCE_DIR,
-        quick);
+    const MobileBenchResult m =
+        RunMobileBench(std::filesystem::path(argv[0]).parent_path().parent_path().string(),
+                       VITRINE_SOURCE_DIR, quick);
     // A figure whose build is absent is left out (stderr says why) rather than printed as NaN.
     const Row mobile_rows[] = {{"mobile_so_bytes_x86_64", m.so_bytes_x86_64, "bytes", ""},
                                {"mobile_so_bytes_arm64", m.so_bytes_arm64, "bytes", ""},
