@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -72,7 +73,8 @@ std::optional<double> WeeksToFirstExpectedPurchase(const BgNbdParams& p, const R
   const double at_horizon = BgNbdConditionalExpectedPurchases(p, o, horizon);
   if (!(at_horizon >= 1.0)) return std::nullopt;
   double lo = 0, hi = horizon;
-  for (int i = 0; i < 40 && hi - lo > 1e-3; ++i) {
+  // To within half a day: the date is shown in days.
+  for (int i = 0; i < 40 && hi - lo > 1.0 / 14; ++i) {
     const double mid = 0.5 * (lo + hi);
     (BgNbdConditionalExpectedPurchases(p, o, mid) >= 1.0 ? hi : lo) = mid;
   }
@@ -309,6 +311,11 @@ StatusOr<ProfilesResult> ComputeProfiles(std::span<const ActivityLine> lines,
 
   done = 0;
   const auto total = static_cast<int64_t>(summary_of.size());
+  struct ModelOutputs {
+    double p_alive = 0, expected_52w = 0, discounted_purchases = 0;
+    std::optional<double> weeks_to_next;
+  };
+  std::map<std::tuple<double, double, double>, ModelOutputs> curves;
   for (auto& a : result.profiles) {
     auto it = summary_of.find(a.profile_id);
     if (it == summary_of.end()) continue;
@@ -319,20 +326,31 @@ StatusOr<ProfilesResult> ComputeProfiles(std::span<const ActivityLine> lines,
     if (result.bgnbd) {
       const BgNbdParams p = *result.bgnbd;
       const RfmObservation o = s.rfm();
-      a.p_alive = BgNbdProbabilityAlive(p, o);
+      // Customers share (x, t_x, T) often (every one-time buyer born the same day), and the
+      // model outputs depend on nothing else; LTV is linear in the expected spend, so the cache
+      // keeps the discounted expected purchases.
+      auto [cached, fresh] = curves.try_emplace(std::make_tuple(o.x, o.t_x, o.T));
+      ModelOutputs& m = cached->second;
+      if (fresh) {
+        m.p_alive = BgNbdProbabilityAlive(p, o);
+        m.expected_52w = BgNbdConditionalExpectedPurchases(p, o, 52);
+        m.weeks_to_next = WeeksToFirstExpectedPurchase(p, o, options.next_order_horizon_weeks);
+        m.discounted_purchases = LifetimeValue(
+            [&](double t) { return BgNbdConditionalExpectedPurchases(p, o, t); }, 1.0, options.ltv);
+      }
+      a.p_alive = m.p_alive;
       a.churn_probability = 1.0 - a.p_alive;
-      a.expected_purchases_52w = BgNbdConditionalExpectedPurchases(p, o, 52);
+      a.expected_purchases_52w = m.expected_52w;
       // Weeks are counted from the end of the calibration day.
-      if (auto w = WeeksToFirstExpectedPurchase(p, o, options.next_order_horizon_weeks)) {
+      if (m.weeks_to_next) {
         a.expected_next_order_ms = (static_cast<int64_t>(DayOf(options.as_of_ms)) + 1) * kDayMs +
-                                   static_cast<int64_t>(*w * kWeekMs);
+                                   static_cast<int64_t>(*m.weeks_to_next * kWeekMs);
       }
       const double expected_spend =
           result.gamma_gamma ? GammaGammaConditionalExpectedSpend(
                                    *result.gamma_gamma, {s.frequency, s.mean_repeat_spend})
                              : a.average_order_value;
-      a.ltv = LifetimeValue([&](double t) { return BgNbdConditionalExpectedPurchases(p, o, t); },
-                            expected_spend, options.ltv);
+      a.ltv = m.discounted_purchases * expected_spend;
     }
     if (++done % 20000 == 0) progress("ltv", done, total);
   }
