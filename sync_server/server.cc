@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "sync_server/storage/sqlite_store.h"
+#ifdef VITRINE_HAVE_ANALYTICS
+#include "sync_server/analytics/analytics_routes.h"
+#endif
 #ifdef VITRINE_HAVE_STOREFRONT
 #include "sync_server/storefront/catalog_routes.h"
 #endif
@@ -162,6 +165,24 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
 #endif
 #ifdef VITRINE_HAVE_MAGENTO
   if (Status s_magento = magento::MountMagento(*app); !s_magento.ok()) return s_magento;
+#endif
+#ifdef VITRINE_HAVE_ANALYTICS
+  {  // customer analytics: admin API; segment ids and attributes reach the snapshots
+    auto analytics_routes = analytics::AnalyticsRoutes::Create(
+        config.db, app->store_.get(),
+        [ingest = app->ingest_.get()](v1::Batch batch) -> StatusOr<analytics::IngestOutcome> {
+          auto r = ingest->Ingest(std::move(batch));
+          if (!r.ok()) return r.status();
+          return analytics::IngestOutcome{r->stored, r->duplicates};
+        },
+        app->clock_);
+    if (!analytics_routes.ok()) return analytics_routes.status();
+    app->snapshots_->SetProfileDecorator(
+        [routes = analytics_routes->get()](int64_t id, v1::Snapshot& snapshot) {
+          routes->DecorateSnapshot(id, snapshot);
+        });
+    app->Mount(std::move(*analytics_routes));
+  }
 #endif
   // ---- feature routes (end) ----
   return app;
