@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#ifdef VITRINE_HAVE_ANALYTICS
+#include "sync_server/analytics/analytics_cli.h"  // analytics: CLI
+#include "sync_server/storage/sqlite_store.h"
+#endif
 #include "sync_server/config.h"
 #include "sync_server/http/http_server.h"
 #include "sync_server/server.h"
@@ -223,6 +227,32 @@ int AudienceExport(const std::vector<std::string>& args) {
 // ---- campaigns: CLI (end) ----
 #endif
 
+#ifdef VITRINE_HAVE_ANALYTICS
+// ---- analytics: CLI (begin) ----
+// `vitrine-server analytics import|compute|segments|members|export` (analytics/analytics_cli.h).
+int Analytics(const std::vector<std::string>& args) {
+  namespace an = vitrine::server::analytics;
+  an::CliHooks hooks;
+  hooks.open_store = [](const std::string& db) { return vitrine::server::OpenSqliteStore(db); };
+  hooks.with_ingest = [](const std::string& db,
+                         const std::function<vitrine::server::Status(const an::IngestBatchFn&)>&
+                             body) -> vitrine::server::Status {
+    vitrine::server::ServerConfig config;
+    config.db = db;
+    auto app = vitrine::server::App::Open(config);
+    if (!app.ok()) return app.status();
+    return body([&](vitrine::v1::Batch batch) -> vitrine::server::StatusOr<an::IngestOutcome> {
+      auto r = (*app)->ingest().Ingest(std::move(batch));
+      if (!r.ok()) return r.status();
+      return an::IngestOutcome{r->stored, r->duplicates};
+    });
+  };
+  hooks.clock = &vitrine::server::App::SystemClockMs;
+  return an::RunAnalyticsCli(args, hooks);
+}
+// ---- analytics: CLI (end) ----
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -234,6 +264,9 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
+#ifdef VITRINE_HAVE_ANALYTICS
+  if (command == "analytics") return Analytics(args);  // ---- analytics: CLI dispatch ----
+#endif
 #ifdef VITRINE_HAVE_CAMPAIGNS
   if (command == "campaign-report") return CampaignReport(args);
   if (command == "audience-export") return AudienceExport(args);

@@ -256,6 +256,7 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
     snap.add_purchased_product_ids(id);
     reference(id);
   }
+  if (profile && decorate_profile_) decorate_profile_(*profile, snap);  // segments, attributes
   for (auto& m : messages_->Active(now)) {
     for (const auto& id : m.content().product_ids()) reference(id);
     *snap.add_messages() = std::move(m);

@@ -54,6 +54,12 @@ class SnapshotService {
   // non-personal snapshot (popular, neighbours, messages) with an empty profile_id.
   StatusOr<SnapshotResult> Build(const std::string& anonymous_id, const std::string& user_id);
 
+  // Customer analytics: fills the profile's segment_ids and profile_attributes (may be empty).
+  // Set once before serving (not synchronised); called concurrently from Build().
+  void SetProfileDecorator(std::function<void(int64_t profile_id, v1::Snapshot& snapshot)> fn) {
+    decorate_profile_ = std::move(fn);
+  }
+
  private:
   Store* const store_;
   RecoModel* const model_;
@@ -62,6 +68,7 @@ class SnapshotService {
   const SnapshotOptions options_;
   const Clock clock_;
   ModelRegistry* const trained_;
+  std::function<void(int64_t, v1::Snapshot&)> decorate_profile_;
 };
 
 // Strong ETag of a snapshot's content (generated_at_ms excluded).
