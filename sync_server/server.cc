@@ -8,6 +8,9 @@
 
 #include "sync_server/storage/sqlite_store.h"
 #ifdef VITRINE_HAVE_ANALYTICS
+#include "sync_server/analytics/profile_store.h"
+#endif
+#ifdef VITRINE_HAVE_ANALYTICS
 #include "sync_server/analytics/analytics_routes.h"
 #endif
 #ifdef VITRINE_HAVE_STOREFRONT
@@ -62,6 +65,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const ServerConfig& config, Clock clock
   app->models_ = std::make_unique<ModelRegistry>(app->store_.get(), app->catalog_.get(),
                                                  training_options, config.retrain_interval_s * 1000,
                                                  config.model_versions_kept, app->clock_);
+#ifdef VITRINE_HAVE_ANALYTICS
+  // Per-segment popularity: each training reads the latest micro-segments (analytics compute).
+  app->models_->SetSegmentSource([db = config.db] { return analytics::LoadSegmentMembership(db); });
+#endif
   s = app->models_->LoadLatest();
   if (!s.ok()) return s;
 

@@ -129,7 +129,22 @@ Status ModelRegistry::RunTraining() {
   } else {
     const std::string version = "m-" + std::to_string(started);
     training::EventFeed feed = [this](const auto& sink) { return store_->ScanEvents(sink); };
-    auto artifact = training::Train(feed, *catalog, version, started, options_, control);
+    training::TrainingOptions options = options_;
+    if (segment_source_) {
+      auto membership = segment_source_();
+      if (membership.ok() && !membership->empty()) {
+        options.segment_of = [segments = std::make_shared<const std::map<int64_t, std::string>>(
+                                  std::move(*membership))](int64_t profile_id) {
+          auto it = segments->find(profile_id);
+          return it == segments->end() ? std::string() : it->second;
+        };
+      } else if (!membership.ok()) {
+        control.progress({"segments", 0.0,
+                          "segments unavailable (" + membership.status().ToString() +
+                              "): training without per-segment popularity"});
+      }
+    }
+    auto artifact = training::Train(feed, *catalog, version, started, options, control);
     if (!artifact.ok()) {
       result = artifact.status();
     } else {

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,13 @@ class ModelRegistry {
   Status LoadLatest();
   void StartSchedule();
 
+  // Where per-segment popularity finds its segments: profile id -> segment id (the analytics
+  // micro-segments), read afresh at the start of every training. Unset, or when it fails: the
+  // training runs without segment lists (the failure is in status().detail, never fatal).
+  // Set it before the first training (StartSchedule, TrainNow, TrainAsync).
+  using SegmentSource = std::function<StatusOr<std::map<int64_t, std::string>>()>;
+  void SetSegmentSource(SegmentSource source) { segment_source_ = std::move(source); }
+
   std::shared_ptr<const training::TrainedModel> Current() const;
 
   // Trains on the calling thread and publishes the result (the CLI's `train`).
@@ -70,6 +78,7 @@ class ModelRegistry {
   const int64_t interval_ms_;
   const int keep_versions_;
   const Clock clock_;
+  SegmentSource segment_source_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -148,5 +148,41 @@ TEST(TrainingHttpTest, TrainedModelServesSnapshotsAndSurvivesFailureAndRestart) 
   (*second)->ingest().Stop();
 }
 
+// The registry reads the segments afresh for each training: segment lists appear in the served
+// model; a failing segment source only costs the segment lists, never the training.
+TEST(TrainingHttpTest, TrainingReadsSegmentsForPerSegmentPopularity) {
+  TestServer server;
+  IngestShop(server);
+  auto profile_of = [&](const std::string& anon) -> int64_t {
+    auto id = server.app().store().FindProfileByAnonymous(anon);
+    EXPECT_TRUE(id.ok() && id->has_value()) << anon;
+    return id.ok() && id->has_value() ? **id : -1;
+  };
+  const int64_t polish_buyer = profile_of("shopper-0");
+  const int64_t topcoat_buyer = profile_of("shopper-5");
+  int reads = 0;
+  server.app().models().SetSegmentSource([&]() -> StatusOr<std::map<int64_t, std::string>> {
+    ++reads;
+    return std::map<int64_t, std::string>{{polish_buyer, "seg-001"}, {topcoat_buyer, "seg-002"}};
+  });
+  ASSERT_TRUE(server.app().models().TrainNow().ok());
+  auto model = server.app().models().Current();
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(reads, 1);
+  const auto* first = model->SegmentPopular("seg-001");
+  const auto* second = model->SegmentPopular("seg-002");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->Get(0).product_id(), "polish");  // bought polish + remover
+  EXPECT_EQ(second->Get(0).product_id(), "topcoat");
+
+  server.app().models().SetSegmentSource([]() -> StatusOr<std::map<int64_t, std::string>> {
+    return Status(Status::Kind::kUnavailable, "busy", "segments table locked");
+  });
+  ASSERT_TRUE(server.app().models().TrainNow().ok());
+  ASSERT_NE(server.app().models().Current(), nullptr);
+  EXPECT_EQ(server.app().models().Current()->artifact().segment_popular_size(), 0);
+}
+
 }  // namespace
 }  // namespace vitrine::server
