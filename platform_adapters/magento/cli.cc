@@ -76,16 +76,15 @@ std::string CliUsage() {
   return "usage: vitrine-server magento import --base-url URL (--token TOKEN | --consumer-key K\n"
          "         --consumer-secret S --access-token T --access-token-secret TS)\n"
          "         [--db vitrine.db] [--store default] [--since 'YYYY-MM-DD HH:MM:SS'|auto]\n"
-         "         [--msi] [--page-size 300] [--only products,customers,orders] [--insecure]\n";
+         "         [--msi] [--page-size 300] [--only products,customers,orders] [--ca-file FILE]\n";
 }
 
 int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   if (args.empty() || args[0] != "import") return Usage(err, "unknown magento command");
   static const std::set<std::string> kFlags = {
-      "base-url",           "token",        "db",   "store",           "since",
-      "page-size",          "consumer-key", "only", "consumer-secret", "access-token",
-      "access-token-secret"};
-  static const std::set<std::string> kSwitches = {"msi", "insecure"};
+      "base-url",     "token", "db",      "store",           "since",        "page-size",
+      "consumer-key", "only",  "ca-file", "consumer-secret", "access-token", "access-token-secret"};
+  static const std::set<std::string> kSwitches = {"msi"};
   std::map<std::string, std::string> f;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string key = args[i];
@@ -152,10 +151,8 @@ int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
     }
   }
 
-  CurlOptions curl;
-  curl.verify_tls = !f.count("insecure");
-  auto transport = MakeCurlTransport(curl);
-  RestClient client(rest, transport.get());
+  auto http = adapters::NewCurlHttpClient(f["ca-file"]);
+  RestClient client(rest, http.get());
   BatchingSink sink(app->get(), err);
   ImportReport report;
   Status s = Import(client, options, sink, &report);

@@ -4,7 +4,7 @@
 //   vitrine-server magento import --base-url https://shop.example --token <integration token>
 //       [--db vitrine.db] [--store default] [--since "2024-01-01 00:00:00"] [--msi]
 //       [--consumer-key K --consumer-secret S --access-token T --access-token-secret TS]
-//       [--page-size 300] [--only products,customers,orders] [--insecure]
+//       [--page-size 300] [--only products,customers,orders] [--ca-file FILE]
 //
 // --since takes Magento's UTC format or "auto" (the watermark the previous import of this
 // database stored). Orders and customers go through the ingest service in batches, so they are

@@ -14,8 +14,10 @@ namespace {
 
 using shopify::JsonValue;
 
-bool Retryable(const HttpResponse& r) {
-  return r.status == 0 || r.status == 429 || r.status == 408 || r.status >= 500;
+using adapters::UrlEncode;
+
+bool Retryable(int status) {
+  return status == 0 || status == 429 || status == 408 || status >= 500;
 }
 
 std::string Base64(const unsigned char* data, size_t n) {
@@ -65,26 +67,27 @@ std::string DefaultNonce() {
   return out;
 }
 
-Status HttpError(const HttpResponse& r, std::string_view what) {
-  if (r.status == 0) {
+Status HttpError(int status, const std::string& body, const std::string& error,
+                 std::string_view what) {
+  if (status == 0) {
     return Status(Status::Kind::kUnavailable, "magento_unreachable",
-                  std::string(what) + ": " + r.error);
+                  std::string(what) + ": " + error);
   }
-  std::string message = std::string(what) + ": HTTP " + std::to_string(r.status);
+  std::string message = std::string(what) + ": HTTP " + std::to_string(status);
   // Magento's error body: {"message": "The consumer isn't authorized to access %resources.", ...}
-  if (auto parsed = shopify::ParseJson(r.body); parsed.ok()) {
+  if (auto parsed = shopify::ParseJson(body); parsed.ok()) {
     if (const JsonValue* m = parsed.value->Find("message"); m && m->AsString()) {
       message += " (" + *m->AsString() + ")";
     }
   }
-  if (r.status == 401) {
+  if (status == 401) {
     message +=
         "; integration tokens are refused as bearer tokens since Magento 2.4.4 unless "
         "oauth/consumer/enable_integration_as_bearer is on: enable it or use the OAuth 1.0a "
         "credentials";
     return Status(Status::Kind::kUnauthorized, "magento_unauthorized", message);
   }
-  if (r.status == 404) return Status(Status::Kind::kNotFound, "magento_not_found", message);
+  if (status == 404) return Status(Status::Kind::kNotFound, "magento_not_found", message);
   return Status(Status::Kind::kUnavailable, "magento_http_error", message);
 }
 
@@ -106,22 +109,6 @@ std::optional<std::string> RowKey(const JsonValue& row, std::string_view fields)
 }
 
 }  // namespace
-
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
@@ -172,13 +159,12 @@ std::string OAuth1Header(std::string_view method, std::string_view url,
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    params.emplace_back(PercentEncode(FormDecode(pair.substr(0, eq))),
-                        eq == std::string_view::npos
-                            ? std::string()
-                            : PercentEncode(FormDecode(pair.substr(eq + 1))));
+    params.emplace_back(
+        UrlEncode(FormDecode(pair.substr(0, eq))),
+        eq == std::string_view::npos ? std::string() : UrlEncode(FormDecode(pair.substr(eq + 1))));
   }
-  for (const auto& [k, v] : form_params) params.emplace_back(PercentEncode(k), PercentEncode(v));
-  for (const auto& [k, v] : oauth) params.emplace_back(PercentEncode(k), PercentEncode(v));
+  for (const auto& [k, v] : form_params) params.emplace_back(UrlEncode(k), UrlEncode(v));
+  for (const auto& [k, v] : oauth) params.emplace_back(UrlEncode(k), UrlEncode(v));
   std::sort(params.begin(), params.end());
   std::string normalized;
   for (const auto& [k, v] : params) {
@@ -206,10 +192,9 @@ std::string OAuth1Header(std::string_view method, std::string_view url,
   std::string upper(method);
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  const std::string base_string =
-      upper + "&" + PercentEncode(base_uri) + "&" + PercentEncode(normalized);
-  const std::string key = PercentEncode(credentials.consumer_secret) + "&" +
-                          PercentEncode(credentials.access_token_secret);
+  const std::string base_string = upper + "&" + UrlEncode(base_uri) + "&" + UrlEncode(normalized);
+  const std::string key =
+      UrlEncode(credentials.consumer_secret) + "&" + UrlEncode(credentials.access_token_secret);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   HMAC(signature_method == "HMAC-SHA1" ? EVP_sha1() : EVP_sha256(), key.data(),
@@ -220,7 +205,7 @@ std::string OAuth1Header(std::string_view method, std::string_view url,
   std::string header = "OAuth ";
   for (size_t i = 0; i < oauth.size(); ++i) {
     if (i > 0) header += ", ";
-    header += PercentEncode(oauth[i].first) + "=\"" + PercentEncode(oauth[i].second) + "\"";
+    header += UrlEncode(oauth[i].first) + "=\"" + UrlEncode(oauth[i].second) + "\"";
   }
   return header;
 }
@@ -230,7 +215,7 @@ std::string SearchQuery(const std::vector<SearchFilter>& filters, std::string_vi
   std::string q;
   auto add = [&q](const std::string& name, std::string_view value) {
     if (!q.empty()) q += '&';
-    q += PercentEncode(name) + "=" + PercentEncode(value);
+    q += UrlEncode(name) + "=" + UrlEncode(value);
   };
   for (size_t g = 0; g < filters.size(); ++g) {
     const std::string prefix =
@@ -248,8 +233,8 @@ std::string SearchQuery(const std::vector<SearchFilter>& filters, std::string_vi
   return q;
 }
 
-RestClient::RestClient(RestOptions options, HttpTransport* transport)
-    : options_(std::move(options)), transport_(transport) {
+RestClient::RestClient(RestOptions options, adapters::HttpClient* http)
+    : options_(std::move(options)), http_(http) {
   options_.page_size = std::clamp(options_.page_size, 1, 300);
   options_.max_attempts = std::max(options_.max_attempts, 1);
   while (!options_.base_url.empty() && options_.base_url.back() == '/')
@@ -275,30 +260,37 @@ std::string RestClient::Url(std::string_view path_and_query) const {
   return url;
 }
 
-HttpResponse RestClient::SendWithRetry(HttpRequest request) {
-  HttpResponse response;
+RestClient::Answer RestClient::SendWithRetry(const adapters::HttpRequest& request) {
+  Answer answer;
   int64_t backoff = options_.backoff_initial_ms;
   for (int attempt = 1;; ++attempt) {
     // Signed per attempt: OAuth nonces must not repeat.
-    std::vector<std::pair<std::string, std::string>> headers = request.headers;
+    adapters::HttpRequest signed_request = request;
     if (!options_.oauth.empty()) {
-      headers.emplace_back("Authorization",
-                           OAuth1Header(request.method, request.url, {}, options_.oauth,
+      signed_request.headers.emplace_back(
+          "Authorization", OAuth1Header(request.method, request.url, {}, options_.oauth,
                                         options_.nonce(), options_.now_s()));
     } else if (!options_.bearer_token.empty()) {
-      headers.emplace_back("Authorization", "Bearer " + options_.bearer_token);
+      signed_request.headers.emplace_back("Authorization", "Bearer " + options_.bearer_token);
     }
-    HttpRequest signed_request = request;
-    signed_request.headers = std::move(headers);
     ++stats_.requests;
-    response = transport_->Send(signed_request);
-    if (response.status == 429) ++stats_.throttled;
-    if (response.status >= 500) ++stats_.server_errors;
-    if (response.status == 0) ++stats_.transport_errors;
-    if (!Retryable(response) || attempt >= options_.max_attempts) return response;
+    auto sent = http_->Send(signed_request);
+    answer = Answer();
+    if (sent.ok()) {
+      answer.status = sent->status;
+      answer.response = std::move(*sent);
+    } else {
+      answer.error = sent.status().ToString();
+    }
+    if (answer.status == 429) ++stats_.throttled;
+    if (answer.status >= 500) ++stats_.server_errors;
+    if (answer.status == 0) ++stats_.transport_errors;
+    if (!Retryable(answer.status) || attempt >= options_.max_attempts) return answer;
     int64_t wait = std::min(backoff, options_.backoff_max_ms);
-    if (auto it = response.headers.find("retry-after"); it != response.headers.end()) {
-      if (auto ms = ParseRetryAfterMs(it->second)) wait = std::min(*ms, options_.backoff_max_ms);
+    if (answer.response.HasHeader("retry-after")) {
+      if (auto ms = ParseRetryAfterMs(answer.response.Header("retry-after"))) {
+        wait = std::min(*ms, options_.backoff_max_ms);
+      }
     }
     backoff = std::min(backoff * 2, options_.backoff_max_ms);
     ++stats_.retries;
@@ -308,14 +300,17 @@ HttpResponse RestClient::SendWithRetry(HttpRequest request) {
 }
 
 StatusOr<JsonValue> RestClient::Get(std::string_view path_and_query) {
-  HttpRequest request;
+  adapters::HttpRequest request;
   request.method = "GET";
   request.url = Url(path_and_query);
   request.headers = {{"Accept", "application/json"}};
-  HttpResponse response = SendWithRetry(std::move(request));
+  Answer answer = SendWithRetry(request);
   const std::string what = "GET " + std::string(path_and_query.substr(0, path_and_query.find('?')));
-  if (response.status != 200) return HttpError(response, what);
-  auto parsed = shopify::ParseJson(response.body, {.max_depth = 64, .max_bytes = 256u << 20});
+  if (answer.status != 200) {
+    return HttpError(answer.status, answer.response.body, answer.error, what);
+  }
+  auto parsed =
+      shopify::ParseJson(answer.response.body, {.max_depth = 64, .max_bytes = 256u << 20});
   if (!parsed.ok()) {
     return Status(Status::Kind::kUnavailable, "magento_bad_json",
                   what + ": response is not JSON: " + parsed.error);

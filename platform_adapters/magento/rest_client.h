@@ -18,8 +18,8 @@
 // backoff (Retry-After honoured, decimal seconds accepted), up to max_attempts; the sleeper is
 // injected so tests take no time.
 //
-// Thread safety: not thread-safe (one transport, counters); use one client per thread.
-// Ownership: borrows the transport, which must outlive the client.
+// Thread safety: not thread-safe (counters); use one client per thread.
+// Ownership: borrows the HTTP client (platform_adapters/common), which must outlive it.
 #ifndef VITRINE_PLATFORM_ADAPTERS_MAGENTO_REST_CLIENT_H_
 #define VITRINE_PLATFORM_ADAPTERS_MAGENTO_REST_CLIENT_H_
 
@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "platform_adapters/magento/http_transport.h"
+#include "platform_adapters/common/http_client.h"
 #include "platform_adapters/shopify/json.h"
 #include "sync_server/common/status.h"
 
@@ -87,7 +87,7 @@ struct SearchProgress {
 
 class RestClient {
  public:
-  RestClient(RestOptions options, HttpTransport* transport);
+  RestClient(RestOptions options, adapters::HttpClient* http);
 
   // GET <base>/rest/<store>/<path> (path like "V1/store/storeConfigs"), retried; the parsed body.
   [[nodiscard]] StatusOr<shopify::JsonValue> Get(std::string_view path_and_query);
@@ -107,19 +107,22 @@ class RestClient {
   std::string Url(std::string_view path_and_query) const;
 
  private:
-  HttpResponse SendWithRetry(HttpRequest request);
+  // status 0: no answer (transport failure, described in `error`).
+  struct Answer {
+    int status = 0;
+    adapters::HttpResponse response;
+    std::string error;
+  };
+  Answer SendWithRetry(const adapters::HttpRequest& request);
 
   RestOptions options_;
-  HttpTransport* transport_;
+  adapters::HttpClient* http_;
   RestStats stats_;
 };
 
 // The query string of one search page (bracketed names percent-encoded).
 std::string SearchQuery(const std::vector<SearchFilter>& filters, std::string_view sort_field,
                         int page_size, int64_t current_page);
-
-// RFC 3986 percent-encoding (unreserved characters kept), as OAuth 1.0a requires.
-std::string PercentEncode(std::string_view text);
 
 // OAuth 1.0a: the Authorization header value for `method` + `url` (query included; its
 // parameters are signed) plus `form_params` (an application/x-www-form-urlencoded body).

@@ -50,7 +50,7 @@ class CollectingSink : public ImportSink {
 
 struct Harness {
   FakeMagento fake;
-  std::unique_ptr<HttpTransport> transport = MakeCurlTransport();
+  std::unique_ptr<adapters::HttpClient> transport = adapters::NewCurlHttpClient();
   std::vector<int64_t> sleeps;
   RestOptions Options() {
     RestOptions o;
