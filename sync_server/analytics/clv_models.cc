@@ -9,7 +9,9 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sync_server/analytics/hypergeometric.h"
@@ -209,8 +211,19 @@ double BgNbdConditionalExpectedPurchases(const BgNbdParams& p, const RfmObservat
 StatusOr<FitResult<BgNbdParams>> FitBgNbd(std::span<const RfmObservation> data,
                                           const FitOptions& options) {
   if (Status s = CheckRfm(data); !s.ok()) return s;
-  auto negative_ll = [data](const std::vector<double>& v) {
-    return -BgNbdLogLikelihood(BgNbdParams{v[0], v[1], v[2], v[3]}, data);
+  // Identical (x, t_x, T) are common in large bases (one-time buyers acquired the same day share
+  // one), so each distinct observation is evaluated once and weighted by its count.
+  std::map<std::tuple<double, double, double>, double> counts;
+  for (const RfmObservation& o : data) counts[{o.x, o.t_x, o.T}] += 1;
+  std::vector<std::pair<RfmObservation, double>> distinct;
+  distinct.reserve(counts.size());
+  for (const auto& [k, n] : counts)
+    distinct.push_back({RfmObservation{std::get<0>(k), std::get<1>(k), std::get<2>(k)}, n});
+  auto negative_ll = [&distinct](const std::vector<double>& v) {
+    const BgNbdParams p{v[0], v[1], v[2], v[3]};
+    double total = 0;
+    for (const auto& [o, n] : distinct) total += n * BgNbdLogLikelihood(p, o);
+    return -total;
   };
   auto minimum = Minimize(negative_ll, 4, options);
   if (!minimum.ok()) return minimum.status();
