@@ -65,6 +65,10 @@ Client::Impl::Impl(const Options& options)
     std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
     rng_.seed(seq);
   }
+  // The platform RNG (crypto.getRandomValues under Emscripten), even with a fixed random_seed:
+  // two opens with the same seed must still mint different event ids.
+  std::random_device rd;
+  open_bits_ = (static_cast<uint64_t>(rd()) << 32) ^ static_cast<uint64_t>(rd());
 }
 
 StatusOr<std::unique_ptr<Client::Impl>> Client::Impl::Open(const Options& options) {
@@ -239,7 +243,7 @@ Status Client::Impl::Capture(v1::Event& event, bool bypass_consent) {
     }
     last_activity_ms_ = now;
     const uint64_t seq = next_seq_++;
-    event.set_event_id(internal::MakeEventId(identity_bits_, seq));
+    event.set_event_id(internal::MakeEventId(identity_bits_ ^ open_bits_, seq));
     event.set_occurred_at_ms(now);
     event.set_seq(seq);
     event.set_session_id(session_id_);

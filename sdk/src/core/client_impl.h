@@ -93,6 +93,11 @@ class Client::Impl {
   mutable std::mutex state_mu_;
   std::string anonymous_id_;
   uint64_t identity_bits_ = 0;  // high half of every event id (see MakeEventId)
+  // Fresh per open from the platform RNG (never from Options.random_seed), XORed into the high
+  // half: the stored next_seq can lag behind what an earlier open already sent (a browser tab
+  // closed before its last storage write landed), and a reused seq must still not repeat an id
+  // the server holds, or the new event would be dropped as a duplicate.
+  uint64_t open_bits_ = 0;
   std::string user_id_;
   bool consent_granted_ = true;
   uint64_t session_index_ = 0;
