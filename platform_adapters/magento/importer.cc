@@ -12,13 +12,6 @@ namespace {
 
 using shopify::JsonValue;
 
-std::string Field(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = object.Find(key);
-  if (v == nullptr) return {};
-  auto s = v->AsDecimalText();
-  return s ? *s : std::string();
-}
-
 std::vector<SearchFilter> Since(const ImportOptions& options) {
   if (!options.updated_since_ms) return {};
   return {{"updated_at", FormatMagentoTime(*options.updated_since_ms), "gteq"}};
@@ -32,7 +25,7 @@ StatusOr<StoreContext> LoadStoreContext(RestClient& client) {
   const JsonValue* chosen = nullptr;
   for (const JsonValue& c : configs->items()) {
     if (chosen == nullptr) chosen = &c;
-    if (Field(c, "code") == client.options().store_code) {
+    if (JsonText(c, "code") == client.options().store_code) {
       chosen = &c;
       break;
     }
@@ -40,11 +33,11 @@ StatusOr<StoreContext> LoadStoreContext(RestClient& client) {
   StoreContext store;
   if (chosen != nullptr) {
     // The secure URLs are the canonical ones on any shop that has TLS.
-    store.base_url = Field(*chosen, "secure_base_link_url");
-    if (store.base_url.empty()) store.base_url = Field(*chosen, "base_link_url");
-    store.media_url = Field(*chosen, "secure_base_media_url");
-    if (store.media_url.empty()) store.media_url = Field(*chosen, "base_media_url");
-    if (auto c = Field(*chosen, "base_currency_code"); !c.empty()) store.currency = c;
+    store.base_url = JsonText(*chosen, "secure_base_link_url");
+    if (store.base_url.empty()) store.base_url = JsonText(*chosen, "base_link_url");
+    store.media_url = JsonText(*chosen, "secure_base_media_url");
+    if (store.media_url.empty()) store.media_url = JsonText(*chosen, "base_media_url");
+    if (auto c = JsonText(*chosen, "base_currency_code"); !c.empty()) store.currency = c;
   }
   if (store.base_url.empty()) store.base_url = client.options().base_url + "/";
   if (store.media_url.empty()) store.media_url = store.base_url + "media/";
@@ -101,9 +94,9 @@ Status Import(RestClient& client, const ImportOptions& options, ImportSink& sink
       s = client.SearchAll(
           "V1/inventory/source-items", {}, "sku", "sku,source_code",
           [&](const JsonValue& row) {
-            if (Field(row, "status") != "1") return;
-            auto micros = shopify::DecimalToMicros(Field(row, "quantity"));
-            if (micros) qty[Field(row, "sku")] += *micros / 1000000;
+            if (JsonText(row, "status") != "1") return;
+            auto micros = shopify::DecimalToMicros(JsonText(row, "quantity"));
+            if (micros) qty[JsonText(row, "sku")] += *micros / 1000000;
           },
           [&](const SearchProgress& p) { sink.OnProgress("stock", p.seen, p.total); });
       if (!s.ok()) return finish(s);
@@ -122,44 +115,37 @@ Status Import(RestClient& client, const ImportOptions& options, ImportSink& sink
     }
   }
 
+  // Customers and orders stream to the sink row by row; the first sink error stops the search.
+  auto stream = [&](const char* stage, const char* path, const char* key, int64_t& counter,
+                    const auto& map_and_send) -> Status {
+    Status failed;
+    Status s = client.SearchAll(
+        path, Since(options), "entity_id", key,
+        [&](const JsonValue& row) {
+          if (!failed.ok()) return;
+          auto mapped = map_and_send.first(row);
+          if (!mapped) {
+            ++r.skipped;
+            return;
+          }
+          watermark(mapped->updated_at_ms);
+          ++counter;
+          failed = map_and_send.second(*mapped);
+        },
+        [&](const SearchProgress& p) { sink.OnProgress(stage, p.seen, p.total); });
+    return s.ok() ? failed : s;
+  };
   if (options.customers) {
-    Status failed;
-    Status s = client.SearchAll(
-        "V1/customers/search", Since(options), "entity_id", "id",
-        [&](const JsonValue& row) {
-          if (!failed.ok()) return;
-          auto c = magento::MapCustomer(row);
-          if (!c) {
-            ++r.skipped;
-            return;
-          }
-          watermark(c->updated_at_ms);
-          ++r.customers;
-          failed = sink.OnCustomer(*c);
-        },
-        [&](const SearchProgress& p) { sink.OnProgress("customers", p.seen, p.total); });
+    Status s = stream("customers", "V1/customers/search", "id", r.customers,
+                      std::make_pair([](const JsonValue& row) { return magento::MapCustomer(row); },
+                                     [&](const Customer& c) { return sink.OnCustomer(c); }));
     if (!s.ok()) return finish(s);
-    if (!failed.ok()) return finish(failed);
   }
-
   if (options.orders) {
-    Status failed;
-    Status s = client.SearchAll(
-        "V1/orders", Since(options), "entity_id", "entity_id",
-        [&](const JsonValue& row) {
-          if (!failed.ok()) return;
-          auto o = MapOrder(row, *store);
-          if (!o) {
-            ++r.skipped;
-            return;
-          }
-          watermark(o->updated_at_ms);
-          ++r.orders;
-          failed = sink.OnOrder(*o);
-        },
-        [&](const SearchProgress& p) { sink.OnProgress("orders", p.seen, p.total); });
+    Status s = stream("orders", "V1/orders", "entity_id", r.orders,
+                      std::make_pair([&](const JsonValue& row) { return MapOrder(row, *store); },
+                                     [&](const Order& o) { return sink.OnOrder(o); }));
     if (!s.ok()) return finish(s);
-    if (!failed.ok()) return finish(failed);
   }
   return finish(Status::Ok());
 }

@@ -26,12 +26,6 @@ std::string Header(const std::map<std::string, std::string>& headers, std::strin
   return it == headers.end() ? std::string() : it->second;
 }
 
-std::string Text(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = object.Find(key);
-  if (v == nullptr) return {};
-  return v->AsDecimalText().value_or("");
-}
-
 }  // namespace
 
 bool ValidEventId(std::string_view id) {
@@ -105,11 +99,11 @@ std::optional<Notification> ParseNotification(std::string_view body, Notificatio
   const JsonValue& root = *parsed.value;
   if (!root.is_object()) return fail("body is not a JSON object");
   Notification n;
-  n.topic = Text(root, "topic");
+  n.topic = JsonText(root, "topic");
   if (const JsonValue* store = root.Find("store"); store && store->is_object()) {
-    n.store.base_url = Text(*store, "base_url");
-    n.store.media_url = Text(*store, "media_url");
-    if (auto c = Text(*store, "currency"); !c.empty()) n.store.currency = c;
+    n.store.base_url = JsonText(*store, "base_url");
+    n.store.media_url = JsonText(*store, "media_url");
+    if (auto c = JsonText(*store, "currency"); !c.empty()) n.store.currency = c;
   }
   if (n.store.media_url.empty() && !n.store.base_url.empty()) {
     n.store.media_url = n.store.base_url + "media/";

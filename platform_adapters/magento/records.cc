@@ -16,13 +16,6 @@ namespace {
 
 using shopify::DecimalToMicros;
 
-std::string Text(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = object.Find(key);
-  if (v == nullptr) return {};
-  auto text = v->AsDecimalText();
-  return text ? *text : std::string();
-}
-
 std::optional<int64_t> Int(const JsonValue& object, std::string_view key) {
   const JsonValue* v = object.Find(key);
   return v == nullptr ? std::nullopt : v->AsInt64();
@@ -31,7 +24,7 @@ std::optional<int64_t> Int(const JsonValue& object, std::string_view key) {
 // Magento writes quantities and amounts as JSON numbers or, in older versions and some
 // extensions, as strings ("10.0000"): both go through the exact decimal parser.
 std::optional<int64_t> Micros(const JsonValue& object, std::string_view key) {
-  const std::string text = Text(object, key);
+  const std::string text = JsonText(object, key);
   if (text.empty()) return std::nullopt;
   return DecimalToMicros(text);
 }
@@ -49,7 +42,7 @@ std::string CustomAttribute(const JsonValue& object, std::string_view code) {
   for (const JsonValue& a : attributes->items()) {
     const JsonValue* name = a.Find("attribute_code");
     if (name == nullptr || name->AsString() != std::string(code)) continue;
-    return Text(a, "value");
+    return JsonText(a, "value");
   }
   return {};
 }
@@ -77,7 +70,7 @@ std::string ImageFile(const JsonValue& product) {
       if (const JsonValue* disabled = entry.Find("disabled");
           disabled && disabled->AsBool() == true)
         continue;
-      const std::string file = Text(entry, "file");
+      const std::string file = JsonText(entry, "file");
       if (file.empty()) continue;
       if (first.empty()) first = file;
       if (const JsonValue* types = entry.Find("types")) {
@@ -97,6 +90,12 @@ void SetError(MapError* error, std::string message) {
 }
 
 }  // namespace
+
+std::string JsonText(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = object.Find(key);
+  if (v == nullptr) return {};
+  return v->AsDecimalText().value_or("");
+}
 
 std::optional<int64_t> ParseMagentoTime(std::string_view text) {
   // "YYYY-MM-DD HH:MM:SS[.fff]" in UTC. An explicit offset is not what Magento writes, so it is
@@ -174,16 +173,16 @@ std::optional<Product> MapProduct(const JsonValue& object, const StoreContext& s
     return std::nullopt;
   }
   p.id = *id;
-  p.sku = Text(object, "sku");
-  p.type_id = Text(object, "type_id");
+  p.sku = JsonText(object, "sku");
+  p.type_id = JsonText(object, "type_id");
   p.status = static_cast<int>(Int(object, "status").value_or(1));
   p.visibility = static_cast<int>(Int(object, "visibility").value_or(4));
-  p.updated_at = Text(object, "updated_at");
+  p.updated_at = JsonText(object, "updated_at");
   p.updated_at_ms = ParseMagentoTime(p.updated_at).value_or(0);
 
   v1::CatalogItem& item = p.item;
   item.set_product_id(std::to_string(p.id));
-  item.set_title(Text(object, "name"));
+  item.set_title(JsonText(object, "name"));
   item.set_price_micros(Micros(object, "price").value_or(0));
   item.set_currency(store.currency);
   if (const std::string file = ImageFile(object); !file.empty()) {
@@ -224,7 +223,7 @@ std::optional<Product> MapProduct(const JsonValue& object, const StoreContext& s
     if (const JsonValue* categories = ext->Find("category_links")) {
       size_t best_depth = 0;
       for (const JsonValue& link : categories->items()) {
-        auto cid = shopify::ParseInt64(Text(link, "category_id"));
+        auto cid = shopify::ParseInt64(JsonText(link, "category_id"));
         if (!cid) continue;
         auto it = store.category_paths.find(*cid);
         if (it == store.category_paths.end()) continue;
@@ -250,10 +249,10 @@ std::optional<Customer> MapCustomer(const JsonValue& object, MapError* error) {
     return std::nullopt;
   }
   c.id = *id;
-  c.email = Text(object, "email");
-  c.updated_at = Text(object, "updated_at");
+  c.email = JsonText(object, "email");
+  c.updated_at = JsonText(object, "updated_at");
   c.updated_at_ms = ParseMagentoTime(c.updated_at).value_or(0);
-  const int64_t created_ms = ParseMagentoTime(Text(object, "created_at")).value_or(0);
+  const int64_t created_ms = ParseMagentoTime(JsonText(object, "created_at")).value_or(0);
 
   v1::Event& e = c.event;
   e.set_type("identify");
@@ -264,10 +263,10 @@ std::optional<Customer> MapCustomer(const JsonValue& object, MapError* error) {
   e.set_anonymous_id(AnonymousIdForCustomer(c.id));
   auto& traits = *e.mutable_traits();
   if (!c.email.empty()) traits["email"] = c.email;
-  if (auto v = Text(object, "firstname"); !v.empty()) traits["first_name"] = v;
-  if (auto v = Text(object, "lastname"); !v.empty()) traits["last_name"] = v;
-  if (auto v = Text(object, "store_id"); !v.empty()) traits["magento_store_id"] = v;
-  if (auto v = Text(object, "group_id"); !v.empty()) traits["magento_group_id"] = v;
+  if (auto v = JsonText(object, "firstname"); !v.empty()) traits["first_name"] = v;
+  if (auto v = JsonText(object, "lastname"); !v.empty()) traits["last_name"] = v;
+  if (auto v = JsonText(object, "store_id"); !v.empty()) traits["magento_store_id"] = v;
+  if (auto v = JsonText(object, "group_id"); !v.empty()) traits["magento_group_id"] = v;
   return c;
 }
 
@@ -279,17 +278,17 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
     return std::nullopt;
   }
   o.entity_id = *id;
-  o.increment_id = Text(object, "increment_id");
+  o.increment_id = JsonText(object, "increment_id");
   if (o.increment_id.empty()) o.increment_id = std::to_string(o.entity_id);
-  o.state = Text(object, "state");
-  o.status = Text(object, "status");
-  o.updated_at = Text(object, "updated_at");
+  o.state = JsonText(object, "state");
+  o.status = JsonText(object, "status");
+  o.updated_at = JsonText(object, "updated_at");
   o.updated_at_ms = ParseMagentoTime(o.updated_at).value_or(0);
-  const int64_t created_ms = ParseMagentoTime(Text(object, "created_at")).value_or(0);
+  const int64_t created_ms = ParseMagentoTime(JsonText(object, "created_at")).value_or(0);
   const bool guest = Int(object, "customer_is_guest").value_or(0) != 0;
   if (auto cid = Int(object, "customer_id"); cid && !guest) o.customer_id = *cid;
 
-  std::string currency = Text(object, "order_currency_code");
+  std::string currency = JsonText(object, "order_currency_code");
   if (currency.empty()) currency = store.currency;
 
   v1::Event& e = o.event;
@@ -302,7 +301,7 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
     e.set_user_id(UserIdFor(*o.customer_id));
     e.set_anonymous_id(AnonymousIdForCustomer(*o.customer_id));
   } else {
-    const std::string email = Text(object, "customer_email");
+    const std::string email = JsonText(object, "customer_email");
     e.set_anonymous_id(email.empty() ? "magento:order:" + std::to_string(o.entity_id)
                                      : AnonymousIdForGuest(email));
   }
@@ -312,7 +311,7 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
   info.set_currency(currency);
   info.set_tax_micros(Micros(object, "tax_amount").value_or(0));
   info.set_shipping_micros(Micros(object, "shipping_amount").value_or(0));
-  info.set_coupon(Text(object, "coupon_code"));
+  info.set_coupon(JsonText(object, "coupon_code"));
 
   // Lines: a configurable or bundle row carries the parent product and the price; its child rows
   // (parent_item_id set) repeat the quantity with price 0. Keep the parents, take the variant id
@@ -329,9 +328,9 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
     for (const JsonValue& it : items->items()) {
       if (Int(it, "parent_item_id")) continue;
       v1::ProductLine& line = *e.add_products();
-      line.set_product_id(Text(it, "product_id"));
-      line.set_sku(Text(it, "sku"));
-      line.set_name(Text(it, "name"));
+      line.set_product_id(JsonText(it, "product_id"));
+      line.set_sku(JsonText(it, "sku"));
+      line.set_name(JsonText(it, "name"));
       line.set_currency(currency);
       line.set_price_micros(std::max<int64_t>(Micros(it, "price").value_or(0), 0));
       line.set_quantity(ClampToInt32(WholeUnits(it, "qty_ordered").value_or(1)));
@@ -353,8 +352,8 @@ std::optional<Category> MapCategory(const JsonValue& object) {
   Category c;
   c.id = *id;
   c.parent_id = Int(object, "parent_id").value_or(0);
-  c.name = Text(object, "name");
-  c.path = Text(object, "path");
+  c.name = JsonText(object, "name");
+  c.path = JsonText(object, "path");
   c.level = static_cast<int>(Int(object, "level").value_or(0));
   return c;
 }

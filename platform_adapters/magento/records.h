@@ -107,6 +107,9 @@ std::optional<int64_t> ParseMagentoTime(std::string_view text);
 // Unix ms -> "2017-08-21 22:22:19" (what updated_at filters compare against).
 std::string FormatMagentoTime(int64_t unix_ms);
 
+// A member's string or exact number text; "" when absent or of another type.
+std::string JsonText(const JsonValue& object, std::string_view key);
+
 // The identity strings (see the header comment).
 std::string UserIdFor(int64_t customer_id);
 std::string AnonymousIdForCustomer(int64_t customer_id);
