@@ -13,7 +13,9 @@
 // (or localStorage, capped at `localStorageQuota` bytes) every `persistIntervalMs` (1 s) and on
 // pagehide / visibilitychange=hidden. State is loaded before the client opens. Durability
 // window: an event tracked less than `persistIntervalMs` before the browser is killed (crash,
-// not a normal close) can be lost; a normal tab close writes on pagehide.
+// not a normal close) can be lost. A normal tab close or reload writes on pagehide; since the
+// browser drops an IndexedDB transaction still in flight at teardown, that last write also goes
+// synchronously to a localStorage journal (StorageJournal), merged at the next load.
 //
 // Several tabs: one leader per origin and namespace, elected with the Web Locks API
 // (navigator.locks). The leader alone writes browser storage and talks to the sync server. Other
@@ -68,13 +70,95 @@ class MemoryBackend {
   write() { return Promise.resolve(); }
 }
 
+// The write-ahead journal of an IndexedDB mirror, in localStorage under one key: a JSON object
+// {key: base64 | null} holding every change not yet known to be committed to IndexedDB. Why:
+// browsers drop an IndexedDB transaction still in flight when the page is torn down (a tab close
+// or reload right after pagehide), so the last write-behind batch, and with it up to
+// `persistIntervalMs` of tracked events and the stored next event sequence, would be lost; a
+// localStorage write is synchronous and visible to the next page load at once. The journal is
+// written only when the page is being hidden or closed (save()), kept current while it exists,
+// merged over the IndexedDB entries at load, and removed once IndexedDB has committed them.
+class StorageJournal {
+  constructor(localStorage, key) {
+    this.ls = localStorage;
+    this.key = key;
+    this.pending = new Map();  // key -> Uint8Array | null, written to IndexedDB, not committed
+    this.saved = false;  // a journal exists in localStorage and must follow `pending`
+    this.active = true;  // false once this page handed the lead over: another tab owns it now
+  }
+
+  // The journal left by an earlier page: [[key, Uint8Array | null]] (empty when none).
+  read() {
+    let text = null;
+    try {
+      text = this.ls.getItem(this.key);
+    } catch (e) {
+      return [];
+    }
+    if (!text) return [];
+    try {
+      const obj = JSON.parse(text);
+      if (!isPlainObject(obj)) return [];
+      return Object.entries(obj).map(([k, v]) => [k, typeof v === 'string' ? fromBase64(v) : null]);
+    } catch (e) {
+      return [];  // damaged: IndexedDB alone is what was committed
+    }
+  }
+
+  // Called with each batch as it is handed to IndexedDB.
+  track(changes) {
+    for (const [key, value] of changes) this.pending.set(key, value || null);
+    if (this.saved) this.save();
+  }
+
+  // Called when the transaction of `changes` committed: those values need no journal any more
+  // (unless a later batch changed the key again).
+  confirm(changes) {
+    for (const [key, value] of changes) {
+      if (this.pending.has(key) && this.pending.get(key) === (value || null)) this.pending.delete(key);
+    }
+    if (this.saved) this.save();
+  }
+
+  // Synchronously writes `pending` to localStorage (removes the journal when nothing is pending).
+  // Over the browser's quota, entries over 64 KiB (the snapshot, refetched from the server) are
+  // left out: events and identity are small and matter most.
+  save() {
+    if (!this.active) return;
+    try {
+      if (this.pending.size === 0) {
+        this.ls.removeItem(this.key);
+        this.saved = false;
+        return;
+      }
+      const encode = (limit) => {
+        const obj = {};
+        for (const [key, value] of this.pending) {
+          if (value && value.length > limit) continue;
+          obj[key] = value ? toBase64(value) : null;
+        }
+        return JSON.stringify(obj);
+      };
+      try {
+        this.ls.setItem(this.key, encode(Infinity));
+      } catch (e) {
+        this.ls.setItem(this.key, encode(64 * 1024));
+      }
+      this.saved = true;
+    } catch (e) {
+      // no localStorage room at all: IndexedDB's write-behind is all there is
+    }
+  }
+}
+
 class IndexedDbBackend {
-  constructor(indexedDB, name) {
+  constructor(indexedDB, name, journal) {
     this.kind = 'indexeddb';
     this.idb = indexedDB;
     this.name = name;
     this.db = null;
     this.chain = Promise.resolve();
+    this.journal = journal;  // StorageJournal, or null without localStorage
   }
 
   async init() {
@@ -88,12 +172,36 @@ class IndexedDbBackend {
     const store = tx.objectStore(MIRROR_STORE);
     const [keys, values] = await Promise.all([requestPromise(store.getAllKeys()),
       requestPromise(store.getAll())]);
-    return keys.map((k, i) => [String(k), new Uint8Array(values[i])]);
+    const entries = new Map(keys.map((k, i) => [String(k), new Uint8Array(values[i])]));
+    // Changes an earlier page journaled but IndexedDB may not have committed: newer, so they win.
+    for (const [key, value] of this.journal ? this.journal.read() : []) {
+      if (value) entries.set(key, value);
+      else entries.delete(key);
+    }
+    return [...entries];
   }
 
-  // One transaction per batch of changes, started synchronously (so a write issued on pagehide
-  // is already queued when the handler returns) and chained so batches commit in order.
-  write(changes) {
+  // Leader only, after load(): commits the journal an earlier page left (its changes are in the
+  // loaded state but not in IndexedDB, and the module reports only changes made after load);
+  // the journal is removed once they are committed.
+  replayJournal() {
+    if (!this.journal) return Promise.resolve();
+    this.journal.active = true;
+    const left = this.journal.read();
+    if (left.length === 0) return Promise.resolve();
+    this.journal.saved = true;
+    return this.write(left);
+  }
+
+  // One transaction per batch of changes, started synchronously and chained so batches commit in
+  // order. A transaction still in flight when the page is torn down is dropped by the browser, so
+  // with `urgent` (pagehide, hidden, close) the journal of uncommitted changes is also written to
+  // localStorage before this returns.
+  write(changes, urgent = false) {
+    if (this.journal) {
+      this.journal.track(changes);
+      if (urgent) this.journal.save();
+    }
     if (changes.length === 0) return this.chain;
     const tx = this.db.transaction(MIRROR_STORE, 'readwrite');
     const store = tx.objectStore(MIRROR_STORE);
@@ -102,7 +210,10 @@ class IndexedDbBackend {
       else store.delete(key);
     }
     const done = new Promise((resolve) => {
-      tx.oncomplete = () => resolve();
+      tx.oncomplete = () => {
+        if (this.journal) this.journal.confirm(changes);
+        resolve();
+      };
       tx.onerror = tx.onabort = () => resolve();
     });
     this.chain = this.chain.then(() => done);
@@ -237,7 +348,9 @@ export class Vitrine {
     const env = this._env;
     if ((storage === 'auto' || storage === 'indexeddb') && env.indexedDB) {
       try {
-        const b = new IndexedDbBackend(env.indexedDB, `vitrine-${namespace}`);
+        const journal = env.localStorage ?
+          new StorageJournal(env.localStorage, `vitrine:${namespace}:idb-journal`) : null;
+        const b = new IndexedDbBackend(env.indexedDB, `vitrine-${namespace}`, journal);
         await b.init();
         return b;
       } catch (e) {
@@ -356,6 +469,7 @@ export class Vitrine {
     const r = m.open(openOptions);
     if (!r.ok) throw Object.assign(new Error(r.error), { code: r.code });
     this._m = m;
+    if (this._leader && this._backend.replayJournal) await this._backend.replayJournal();
   }
 
   async _promote() {
@@ -417,12 +531,13 @@ export class Vitrine {
     this._channel.postMessage(fwd);
   }
 
-  _persist() {
+  // urgent: the page may be torn down next (pagehide, hidden), see IndexedDbBackend.write.
+  _persist(urgent = false) {
     const m = this._m;
     if (!m || this._backend.kind === 'memory') return Promise.resolve();
     const changes = m.storageChanges(DATA_DIR);
     if (!this._leader) return Promise.resolve();  // followers never write
-    return this._backend.write(changes);
+    return this._backend.write(changes, urgent);
   }
 
   // pagehide (leaving = true) or hidden: send what is queued with keepalive and write storage.
@@ -438,10 +553,12 @@ export class Vitrine {
         this._m.keepalive = false;
       }
     }
-    this._persist();
+    this._persist(true);
     if (leaving && this._leader && this._releaseLock) {
       this._leader = false;
       this._handedOver = true;
+      // The next leader replays and removes the journal; this page must not rewrite it.
+      if (this._backend.journal) this._backend.journal.active = false;
       const release = this._releaseLock;
       this._releaseLock = null;
       release();
@@ -583,7 +700,7 @@ export class Vitrine {
     const m = this._m;
     if (m) {
       m.close();  // persists the journal into the store
-      if (this._leader && this._backend.kind !== 'memory') await this._backend.write(m.storageChanges(DATA_DIR));
+      if (this._leader && this._backend.kind !== 'memory') await this._backend.write(m.storageChanges(DATA_DIR), true);
     }
     this._m = null;
     if (this._channel) this._channel.close();

@@ -1,5 +1,6 @@
 // Shared test doubles for the package tests under node: the module factory from the wasm build,
 // an asynchronous fake sync server, localStorage, Web Locks.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -86,3 +87,55 @@ export async function until(predicate, ms = 3000) {
 }
 
 export const serum3 = { productId: 'serum-3', sku: 'serum-3-sku', price: 9.99, currency: 'EUR' };
+
+// IndexedDB, just what the package's mirror uses. `data` (key -> Uint8Array) is the committed
+// state and can be shared by a later instance (the next page load). With `dropWrites` set, a
+// readwrite transaction is aborted instead of committed, as a browser drops a transaction still
+// in flight when the page is torn down.
+export class FakeIndexedDB {
+  constructor(data = new Map()) { this.data = data; this.dropWrites = false; }
+  open() {
+    const req = {};
+    const fake = this;
+    const db = {
+      createObjectStore() {},
+      close() {},
+      transaction(_name, mode) {
+        const ops = [];
+        const tx = {
+          objectStore: () => ({
+            getAllKeys: () => fake.request(() => [...fake.data.keys()]),
+            getAll: () => fake.request(() => [...fake.data.values()]),
+            put: (value, key) => { assert(mode === 'readwrite'); ops.push([key, value]); },
+            delete: (key) => { assert(mode === 'readwrite'); ops.push([key, null]); },
+          }),
+        };
+        if (mode === 'readwrite') {
+          setTimeout(() => {
+            if (fake.dropWrites) {
+              if (tx.onabort) tx.onabort();
+              return;
+            }
+            for (const [key, value] of ops) {
+              if (value) fake.data.set(key, new Uint8Array(value));
+              else fake.data.delete(key);
+            }
+            if (tx.oncomplete) tx.oncomplete();
+          }, 1);
+        }
+        return tx;
+      },
+    };
+    setTimeout(() => {
+      req.result = db;
+      if (req.onupgradeneeded) req.onupgradeneeded();
+      req.onsuccess();
+    }, 0);
+    return req;
+  }
+  request(fn) {
+    const req = {};
+    setTimeout(() => { req.result = fn(); req.onsuccess(); }, 0);
+    return req;
+  }
+}

@@ -6,8 +6,8 @@ import zlib from 'node:zlib';
 
 import { fakeHttp as asyncHttpSync } from '../../tests/fake_server.mjs';
 import { Vitrine } from '../vitrine.js';
-import { FakeLocalStorage, FakeLocks, asyncHttp, baseOptions, resetServer, serum3, server, sleep,
-  until } from './helpers.mjs';
+import { FakeIndexedDB, FakeLocalStorage, FakeLocks, asyncHttp, baseOptions, resetServer, serum3,
+  server, sleep, until } from './helpers.mjs';
 
 test('bad input from JS returns clear errors, never throws, queues nothing', async () => {
   resetServer();
@@ -113,6 +113,76 @@ test('localStorage mirror: the queue and identity survive a reopen; delivered ex
   assert.equal(c.stats().queued, 0);
   await c.close();
   assert.equal(server.received.size, 5, 'nothing sent twice');
+});
+
+test('IndexedDB mirror: the pagehide write survives a teardown that drops its transaction (localStorage journal)', async () => {
+  resetServer();
+  server.down = true;
+  const localStorage = new FakeLocalStorage();
+  const journalKey = 'vitrine:idb-journal:idb-journal';
+  const data = new Map();  // what IndexedDB committed, seen by the next page load
+  const idbA = new FakeIndexedDB(data);
+  const events = new EventTarget();
+  const document = { visibilityState: 'visible' };
+  // No timer writes: only hidden / pagehide / close write, as in the last second before a close.
+  const a = await Vitrine.open(baseOptions({ storage: 'indexeddb', namespace: 'idb-journal',
+    persistIntervalMs: 600000, env: { events, document, indexedDB: idbA, localStorage } }));
+  assert.equal(a.storage, 'indexeddb');
+  const anonymousId = a.stats().anonymousId;
+  for (let i = 0; i < 3; i++) assert.equal(a.track('product_viewed', { products: [serum3] }).ok, true);
+  document.visibilityState = 'hidden';
+  events.dispatchEvent(new Event('visibilitychange'));
+  assert.notEqual(localStorage.getItem(journalKey), null, 'journaled synchronously while hidden');
+  assert.ok(await until(() => localStorage.getItem(journalKey) === null),
+    'the journal is removed once IndexedDB committed');
+  assert.ok(data.size > 0);
+
+  document.visibilityState = 'visible';
+  for (let i = 0; i < 3; i++) assert.equal(a.track('page_viewed', { path: `/p/${i}` }).ok, true);
+  idbA.dropWrites = true;  // the tab closes: nothing written from now on reaches IndexedDB
+  events.dispatchEvent(new Event('pagehide'));
+  assert.notEqual(localStorage.getItem(journalKey), null, 'journaled synchronously on pagehide');
+  await a.close({ flushTimeoutMs: 0 });
+
+  const b = await Vitrine.open(baseOptions({ storage: 'indexeddb', namespace: 'idb-journal',
+    env: { events: null, indexedDB: new FakeIndexedDB(data), localStorage } }));
+  assert.equal(b.stats().anonymousId, anonymousId);
+  assert.equal(b.stats().queued, 6, JSON.stringify(b.stats()));
+  assert.ok(await until(() => localStorage.getItem(journalKey) === null),
+    'the next leader commits the journal to IndexedDB and removes it');
+  server.down = false;
+  assert.equal((await b.flush()).ok, true);
+  assert.equal(server.received.size, 6);
+  await b.close();
+  const c = await Vitrine.open(baseOptions({ storage: 'indexeddb', namespace: 'idb-journal',
+    env: { events: null, indexedDB: new FakeIndexedDB(data), localStorage } }));
+  assert.equal(c.stats().queued, 0, 'the replayed journal and the acks reached IndexedDB');
+  await c.close();
+  assert.equal(server.received.size, 6);
+  for (const { count } of server.received.values()) assert.equal(count, 1);
+});
+
+test('event ids never repeat across opens, even when the stored state is older than the last send', async () => {
+  resetServer();
+  const localStorage = new FakeLocalStorage();
+  const options = baseOptions({ storage: 'localstorage', namespace: 'stale-ids',
+    env: { events: null, localStorage } });
+  const a = await Vitrine.open(options);
+  const anonymousId = a.stats().anonymousId;
+  const stale = new Map(localStorage.map);  // identity only: as if the later writes were lost
+  for (let i = 0; i < 3; i++) assert.equal(a.track('product_viewed', { products: [serum3] }).ok, true);
+  assert.equal((await a.flush()).ok, true);
+  assert.equal(server.received.size, 3);
+  await a.close();
+
+  localStorage.map = stale;
+  const b = await Vitrine.open(options);
+  assert.equal(b.stats().anonymousId, anonymousId, 'same shopper');
+  for (let i = 0; i < 3; i++) assert.equal(b.track('page_viewed', { path: `/p/${i}` }).ok, true);
+  assert.equal((await b.flush()).ok, true);
+  await b.close();
+  assert.equal(server.received.size, 6, 'no new event reuses an id the server already holds');
+  for (const { count } of server.received.values()) assert.equal(count, 1);
 });
 
 test('localStorage quota: writes over the cap are skipped, never thrown', async () => {
