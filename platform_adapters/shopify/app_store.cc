@@ -373,6 +373,24 @@ StatusOr<std::optional<ShopRow>> ShopifyAppStore::GetShop(const std::string& sho
   return std::optional<ShopRow>(std::move(row));
 }
 
+StatusOr<std::vector<ShopRow>> ShopifyAppStore::ListInstalledShops() {
+  std::vector<std::string> names;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Stmt q(db_, "SELECT shop FROM shopify_shops WHERE token IS NOT NULL ORDER BY shop");
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) names.push_back(q.ColText(0));
+    if (rc != SQLITE_DONE) return DbError(db_, "list shops");
+  }
+  std::vector<ShopRow> out;
+  for (const auto& name : names) {
+    auto row = GetShop(name);
+    if (!row.ok()) return row.status();
+    if (row->has_value() && !(*row)->access_token.empty()) out.push_back(std::move(**row));
+  }
+  return out;
+}
+
 StatusOr<bool> ShopifyAppStore::RevokeShop(const std::string& shop, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt q(db_, "UPDATE shopify_shops SET token = NULL, uninstalled_ms = ? WHERE shop = ?");

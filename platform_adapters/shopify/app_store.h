@@ -99,6 +99,8 @@ class ShopifyAppStore {
   Status PutShop(const std::string& shop, const std::string& access_token,
                  const std::string& scopes, int64_t now_ms);
   StatusOr<std::optional<ShopRow>> GetShop(const std::string& shop);
+  // Shops with a token (installed and not uninstalled), tokens decrypted.
+  StatusOr<std::vector<ShopRow>> ListInstalledShops();
   // app/uninstalled: forgets the token (the row stays, with uninstalled_ms set). false: unknown.
   StatusOr<bool> RevokeShop(const std::string& shop, int64_t now_ms);
 

@@ -252,6 +252,9 @@ void ShopifyImporter::WatchHeaders(const adapters::HttpResponse& response) {
 
 StatusOr<adapters::HttpResponse> ShopifyImporter::Send(adapters::HttpRequest request,
                                                        bool graphql) {
+  if (env_.cancelled && env_.cancelled()) {
+    return Status(Status::Kind::kUnavailable, "shopify_import", "cancelled");
+  }
   request.headers.emplace_back("X-Shopify-Access-Token", options_.token);
   request.headers.emplace_back("Accept", "application/json");
   if (!request.body.empty()) request.headers.emplace_back("Content-Type", "application/json");

@@ -85,6 +85,7 @@ struct ImportEnv {
   ShopifySinks sinks;
   std::function<int64_t()> now_ms;        // null: system clock
   std::function<void(int64_t ms)> sleep;  // null: std::this_thread::sleep_for
+  std::function<bool()> cancelled;        // checked before each request; null: never
 };
 
 class ShopifyImporter {

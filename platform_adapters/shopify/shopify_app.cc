@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <utility>
 
 #include "platform_adapters/shopify/convert.h"
 #include "platform_adapters/shopify/dedup.h"
 #include "platform_adapters/shopify/hmac.h"
+#include "platform_adapters/shopify/importer.h"
 #include "platform_adapters/shopify/intake.h"
 #include "platform_adapters/shopify/json.h"
 #include "platform_adapters/shopify/records.h"
@@ -124,6 +126,9 @@ std::optional<ShopifyAppOptions> ShopifyAppOptions::FromEnv() {
     }
   }
   o.currency = Env("VITRINE_SHOPIFY_CURRENCY");
+  if (const std::string r = Env("VITRINE_SHOPIFY_RECONCILE_S"); !r.empty()) {
+    o.reconcile_interval_ms = std::atoll(r.c_str()) * 1000;
+  }
   return o;
 }
 
@@ -221,12 +226,20 @@ HttpReply ShopifyApp::HandleWebhook(const HttpExchange& request) {
 }
 
 void ShopifyApp::WorkerLoop() {
+  int64_t next_reconcile = options_.reconcile_interval_ms > 0
+                               ? clock_() + options_.reconcile_interval_ms
+                               : std::numeric_limits<int64_t>::max();
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     wake_ = false;
     lock.unlock();
     auto drained = Drain();
     if (!drained.ok()) Log("drain: " + drained.status().ToString());
+    if (clock_() >= next_reconcile) {
+      auto reconciled = Reconcile();
+      if (!reconciled.ok()) Log("reconcile: " + reconciled.status().ToString());
+      next_reconcile = clock_() + options_.reconcile_interval_ms;
+    }
     lock.lock();
     cv_.wait_for(lock, std::chrono::milliseconds(options_.worker_idle_ms),
                  [this] { return stopping_ || wake_; });
@@ -466,6 +479,43 @@ StatusOr<std::string> ShopifyApp::ApplyCart(const QueuedWebhook& hook) {
   Status s = sinks_.ingest(std::move(batch));
   if (!s.ok()) return s;
   return std::string("applied");
+}
+
+StatusOr<int64_t> ShopifyApp::Reconcile() {
+  auto shops = store_->ListInstalledShops();
+  if (!shops.ok()) return shops.status();
+  int64_t ok = 0;
+  for (const ShopRow& shop : *shops) {
+    ImportOptions options;
+    options.shop = shop.shop;
+    options.token = shop.access_token;
+    options.admin_base_url = options_.admin_base_url;
+    options.api_version = options_.api_version;
+    options.currency = options_.currency;
+    options.collections = false;  // nothing in the catalog depends on them
+    options.log = [](const std::string& message) { Log("reconcile: " + message); };
+    ImportEnv env;
+    env.http = http_.get();
+    env.store = store_.get();
+    env.sinks = sinks_;
+    env.now_ms = clock_;
+    // Rate-limit waits end early when the app stops; the import then stops at the next page.
+    env.sleep = [this](int64_t ms) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+    };
+    env.cancelled = [this] {
+      std::lock_guard<std::mutex> lock(mu_);
+      return stopping_;
+    };
+    auto stats = ShopifyImporter(std::move(options), std::move(env)).Run();
+    if (stats.ok()) {
+      ++ok;
+    } else {
+      Log("reconcile " + shop.shop + ": " + stats.status().ToString());
+    }
+  }
+  return ok;
 }
 
 // ---- OAuth install ----

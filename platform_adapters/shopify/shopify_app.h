@@ -68,6 +68,9 @@ struct ShopifyAppOptions {
   bool start_worker = true;  // false: deliveries wait for Drain() (tests)
   int64_t worker_idle_ms = 1000;
   int max_attempts = 10;
+  // Reconciliation poll: every interval the worker imports, incrementally, what changed in each
+  // installed shop since the last run (catches webhooks Shopify gave up on). 0: off.
+  int64_t reconcile_interval_ms = 0;
   std::vector<std::string> webhook_topics = {"orders/create",
                                              "orders/updated",
                                              "orders/cancelled",
@@ -83,7 +86,8 @@ struct ShopifyAppOptions {
 
   // From the environment: VITRINE_SHOPIFY_API_KEY, _API_SECRET, _PREVIOUS_SECRET,
   // _PREVIOUS_SECRET_UNTIL (Unix seconds), _APP_URL, _ADMIN_BASE_URL, _API_VERSION, _TOKEN_KEY
-  // (64 hex digits or base64), _CURRENCY. nullopt when no secret is set (the module stays off).
+  // (64 hex digits or base64), _CURRENCY, _RECONCILE_S (seconds between reconciliation polls).
+  // nullopt when no secret is set (the module stays off).
   static std::optional<ShopifyAppOptions> FromEnv();
 };
 
@@ -115,6 +119,10 @@ class ShopifyApp final : public server::RouteModule {
   StatusOr<size_t> Drain();
   ShopifyAppStore& store() { return *store_; }
   const ShopifyAppOptions& options() const { return options_; }
+
+  // One reconciliation round over every installed shop (the worker calls it every
+  // reconcile_interval_ms). Returns how many shops were imported without error.
+  StatusOr<int64_t> Reconcile();
 
   // Applies one delivery (used by the worker and the reconciliation import). Returns the outcome
   // to record ("applied", "stale", "ignored: ...") or an error to retry.

@@ -305,6 +305,37 @@ TEST_F(ShopifyImporterTest, WebhookNewerThanTheImportWins) {
   ASSERT_EQ(server.Stats().orders, 2);
 }
 
+// The reconciliation poll: every installed shop (stored token) is imported incrementally by the
+// app itself; uninstalled shops are skipped.
+TEST_F(ShopifyImporterTest, ReconciliationImportsEveryInstalledShop) {
+  fake_.faults = false;  // the app's sleeper waits for real
+  ShopifyAppOptions options = TestOptions();
+  options.admin_base_url = fake_.url();
+  ShopifyServer server(options);
+  auto& store = server.shopify().store();
+  ASSERT_TRUE(store.PutShop("jsmith.myshopify.com", "shpat_stored", "read_orders", 1).ok());
+  ASSERT_TRUE(store.PutShop("gone.myshopify.com", "shpat_gone", "read_orders", 1).ok());
+  ASSERT_TRUE(*store.RevokeShop("gone.myshopify.com", 2));
+  auto reconciled = server.shopify().Reconcile();
+  ASSERT_TRUE(reconciled.ok()) << reconciled.status().ToString();
+  EXPECT_EQ(*reconciled, 1);
+  EXPECT_EQ(server.app().catalog().size(), 3u);
+  EXPECT_EQ(server.Stats().orders, 2);
+  const size_t first_round = fake_.Requests().size();
+  for (const auto& r : fake_.Requests()) {
+    EXPECT_EQ(r.Header("X-Shopify-Access-Token"), "shpat_stored") << r.target;
+  }
+  // The next round asks only for what changed since.
+  ASSERT_TRUE(server.shopify().Reconcile().ok());
+  const auto requests = fake_.Requests();
+  bool incremental = false;
+  for (size_t i = first_round; i < requests.size(); ++i) {
+    incremental |= requests[i].Path().ends_with("/orders.json") &&
+                   requests[i].target.find("updated_at_min=") != std::string::npos;
+  }
+  EXPECT_TRUE(incremental);
+}
+
 TEST(ShopifyBulkTest, ChildrenAreAttachedWhereverTheyAppear) {
   const std::string jsonl =
       R"({"id":"gid://shopify/ProductVariant/11","price":"9.00","sku":"A","inventoryQuantity":2,"__parentId":"gid://shopify/Product/1"})"
