@@ -116,6 +116,8 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
   snap.set_model_version(trained ? trained->version() : options_.model_version);
   snap.set_generated_at_ms(now);
   snap.set_ttl_seconds(options_.ttl_seconds);
+  // Segments and analytics attributes first: the popularity fill below reads the segment.
+  if (profile && decorate_profile_) decorate_profile_(*profile, snap);
 
   std::vector<std::string> referenced;  // catalog slice, in first-reference order
   std::unordered_set<std::string> referenced_set;
@@ -157,7 +159,8 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
       *snap.add_personal() = std::move(s);
     }
   }
-  // Otherwise (or to fill up): popularity re-ranked by the profile's category affinity.
+  // Otherwise (or to fill up): popularity (global, and the profile's segment's) re-ranked by the
+  // profile's category affinity.
   if (profile && snap.personal_size() < static_cast<int>(options_.personal_items)) {
     std::unordered_set<std::string> listed;
     for (const auto& s : snap.personal()) listed.insert(s.product_id());
@@ -165,19 +168,41 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
     // Below every trained score: the fill never outranks the model's own picks.
     const float ceiling =
         snap.personal_size() > 0 ? snap.personal(snap.personal_size() - 1).score() : 0.0f;
-    for (const auto& item : view->popular) {
-      if (purchased.count(item.product_id()) || listed.count(item.product_id()) ||
-          !in_stock(item.product_id())) {
-        continue;
+    // Candidates: global popularity, plus what the profile's segment buys (the trained model's
+    // per-segment popularity), each scaled to its own top item; the segment counts double, since
+    // it says what shoppers like this one pick rather than what everyone does.
+    std::vector<std::pair<std::string, double>> candidates;
+    std::unordered_map<std::string, size_t> candidate_at;
+    auto add_candidates = [&](const auto& items, double weight) {
+      double top = 0;
+      for (const auto& item : items) top = std::max(top, static_cast<double>(item.score()));
+      if (top <= 0) return;
+      for (const auto& item : items) {
+        const double score = weight * item.score() / top;
+        auto [it, inserted] = candidate_at.emplace(item.product_id(), candidates.size());
+        if (inserted) {
+          candidates.emplace_back(item.product_id(), score);
+        } else {
+          candidates[it->second].second += score;
+        }
       }
+    };
+    add_candidates(view->popular, 1.0);
+    if (trained && snap.segment_ids_size() > 0) {
+      if (const auto* segment = trained->SegmentPopular(snap.segment_ids(0))) {
+        add_candidates(*segment, 2.0);
+      }
+    }
+    for (const auto& [id, score] : candidates) {
+      if (purchased.count(id) || listed.count(id) || !in_stock(id)) continue;
       double boost = 1.0;
       if (affinity_total > 0) {
-        auto it = affinity.find(TopCategory(category_of(item.product_id())));
+        auto it = affinity.find(TopCategory(category_of(id)));
         if (it != affinity.end()) boost += 2.0 * it->second / affinity_total;
       }
       v1::ScoredItem s;
-      s.set_product_id(item.product_id());
-      s.set_score(static_cast<float>(item.score() * boost));
+      s.set_product_id(id);
+      s.set_score(static_cast<float>(score * boost));
       personal.push_back(std::move(s));
     }
     std::stable_sort(personal.begin(), personal.end(), [](const auto& a, const auto& b) {
@@ -256,7 +281,6 @@ StatusOr<SnapshotResult> SnapshotService::Build(const std::string& anonymous_id,
     snap.add_purchased_product_ids(id);
     reference(id);
   }
-  if (profile && decorate_profile_) decorate_profile_(*profile, snap);  // segments, attributes
   for (auto& m : messages_->Active(now)) {
     for (const auto& id : m.content().product_ids()) reference(id);
     *snap.add_messages() = std::move(m);

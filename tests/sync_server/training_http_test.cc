@@ -184,5 +184,42 @@ TEST(TrainingHttpTest, TrainingReadsSegmentsForPerSegmentPopularity) {
   EXPECT_EQ(server.app().models().Current()->artifact().segment_popular_size(), 0);
 }
 
+// A shopper with no product history gets popularity in "for you"; in a segment, the segment's
+// own favourites lead it. The topcoat buyers (shopper-4, shopper-5) form seg-002; globally polish
+// is the bestseller.
+TEST(TrainingHttpTest, SnapshotFillPrefersTheSegmentsFavourites) {
+  TestServer server;
+  IngestShop(server);
+  v1::Batch b;
+  *b.add_events() = testing::MakeEvent(900, "page_viewed", "seg-newbie", 1'767'100'000'000);
+  *b.add_events() = testing::MakeEvent(901, "page_viewed", "loner", 1'767'100'000'000);
+  ASSERT_EQ(server.PostBatch(b).status, 200);
+  auto profile_of = [&](const std::string& anon) -> int64_t {
+    auto id = server.app().store().FindProfileByAnonymous(anon);
+    EXPECT_TRUE(id.ok() && id->has_value()) << anon;
+    return id.ok() && id->has_value() ? **id : -1;
+  };
+  const int64_t newbie = profile_of("seg-newbie");
+  std::map<int64_t, std::string> segments = {{profile_of("shopper-4"), "seg-002"},
+                                             {profile_of("shopper-5"), "seg-002"},
+                                             {newbie, "seg-002"}};
+  server.app().models().SetSegmentSource(
+      [&]() -> StatusOr<std::map<int64_t, std::string>> { return segments; });
+  server.app().snapshots().SetProfileDecorator([&](int64_t id, v1::Snapshot& snap) {
+    auto it = segments.find(id);
+    if (it != segments.end()) snap.add_segment_ids(it->second);
+  });
+  ASSERT_TRUE(server.app().models().TrainNow().ok());
+
+  const v1::Snapshot in_segment = GetSnapshot(server, "anonymous_id=seg-newbie");
+  const v1::Snapshot alone = GetSnapshot(server, "anonymous_id=loner");
+  ASSERT_EQ(in_segment.segment_ids_size(), 1);
+  ASSERT_GT(in_segment.personal_size(), 1);
+  ASSERT_GT(alone.personal_size(), 1);
+  EXPECT_EQ(alone.personal(0).product_id(), "polish");
+  EXPECT_EQ(in_segment.personal(0).product_id(), "topcoat");
+  for (const auto& s : in_segment.personal()) EXPECT_NE(s.product_id(), "soldout");
+}
+
 }  // namespace
 }  // namespace vitrine::server
