@@ -234,9 +234,10 @@ int Analytics(const std::vector<std::string>& args) {
   namespace an = vitrine::server::analytics;
   an::CliHooks hooks;
   hooks.open_store = [](const std::string& db) { return vitrine::server::OpenSqliteStore(db); };
-  hooks.with_ingest = [](const std::string& db,
-                         const std::function<vitrine::server::Status(const an::IngestBatchFn&)>&
-                             body) -> vitrine::server::Status {
+  hooks.with_ingest =
+      [](const std::string& db,
+         const std::function<vitrine::server::Status(const an::IngestBatchFn&)>& body)
+      -> vitrine::server::Status {
     vitrine::server::ServerConfig config;
     config.db = db;
     auto app = vitrine::server::App::Open(config);
@@ -271,12 +272,12 @@ int main(int argc, char** argv) {
   if (command == "campaign-report") return CampaignReport(args);
   if (command == "audience-export") return AudienceExport(args);
 #endif
-  // ---- magento: CLI (begin) ----
+    // ---- magento: CLI (begin) ----
 #ifdef VITRINE_HAVE_MAGENTO
   if (command == "magento") return vitrine::magento::RunCli(args, stdout, stderr);
 #endif
-  // ---- magento: CLI (end) ----
-  // ---- shopify: CLI (begin) ----
+    // ---- magento: CLI (end) ----
+    // ---- shopify: CLI (begin) ----
 #ifdef VITRINE_HAVE_SHOPIFY_CLI
   if (command == "shopify") return vitrine::shopify::RunCli(args, stdout, stderr);
 #endif
