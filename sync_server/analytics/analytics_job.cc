@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include "sync_server/common/json_text.h"
+
 namespace vitrine::server::analytics {
 namespace {
 
@@ -146,9 +148,7 @@ StatusOr<AnalyticsRun> ComputeRun(std::span<const ActivityLine> lines,
           ",\"annual_discount_rate\":" + JsonNumber(profile_options.ltv.annual_discount_rate) +
           ",\"profiles\":" + std::to_string(r.profiles) +
           ",\"buyers\":" + std::to_string(r.buyers) +
-          ",\"segments\":" + std::to_string(r.segments) + ",\"note\":\"";
-  for (char c : r.note) json += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-  json += "\"}";
+          ",\"segments\":" + std::to_string(r.segments) + ",\"note\":" + JsonString(r.note) + "}";
   run.models_json = std::move(json);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return run;

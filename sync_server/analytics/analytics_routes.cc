@@ -5,40 +5,13 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "sync_server/common/json_text.h"
+
 namespace vitrine::server::analytics {
 namespace {
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+// One JSON escaper for the server (common/json_text.h).
+std::string Quote(std::string_view s) { return JsonString(s); }
 
 std::string Num(double v) {
   if (!std::isfinite(v)) return "null";
