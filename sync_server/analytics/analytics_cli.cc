@@ -33,7 +33,8 @@ class Progress {
       last_permille_ = -1;
     }
     const int64_t permille = total > 0 ? done * 1000 / total : -1;
-    if (total > 0 && permille / 10 == last_permille_ / 10 && done != total) return;
+    if (total > 0 && last_permille_ >= 0 && permille / 10 == last_permille_ / 10 && done != total)
+      return;
     last_permille_ = permille;
     if (total > 0) {
       std::fprintf(err_, "\r[%s] %lld/%lld (%lld%%)", stage_.c_str(), static_cast<long long>(done),
