@@ -205,13 +205,21 @@ const SHOPIFY_STEPS = {
 
 // A ProductVariant ({id, sku, price: {amount, currencyCode}, product: {id, title, vendor, type,
 // url}, image: {src}}) as a product line.
+// Shopify ids as the server keys them: "gid://shopify/Order/5551234" -> "5551234" (webhooks and
+// the Admin import use the decimal id, so an order seen both ways counts once).
+function shopifyId(value) {
+  const id = str(value);
+  if (!id || !id.startsWith('gid://shopify/')) return id;
+  return id.slice(id.lastIndexOf('/') + 1).split('?')[0] || id;
+}
+
 function shopifyVariant(variant, quantity, fallbackCurrency) {
   const v = obj(variant);
   const p = obj(v.product);
   const price = obj(v.price);
   return clean({
-    productId: str(p.id),
-    variantId: str(v.id),
+    productId: shopifyId(p.id),
+    variantId: shopifyId(v.id),
     sku: str(v.sku) || undefined,
     price: money(price.amount),
     currency: str(price.currencyCode) || fallbackCurrency,
@@ -284,7 +292,7 @@ export function fromShopify(event) {
         const order = obj(checkout.order);
         props.order = clean({
           // The order id once Shopify created the order; the checkout token before that.
-          orderId: str(order.id) || str(checkout.token),
+          orderId: shopifyId(order.id) || str(checkout.token),
           value: money(obj(checkout.totalPrice).amount),
           currency,
           tax: money(obj(checkout.totalTax).amount),

@@ -141,6 +141,12 @@ test('Shopify Web Pixel standard events map onto the vocabulary', () => {
   assert.deepEqual(Object.assign({}, order.props.order, { products: order.props.order.products.length }), {
     orderId: '5551234', value: 231.5, currency: 'CAD', tax: 26, shipping: 5.5, coupon: 'WELCOME10', products: 1,
   });
+  // Global ids become the decimal ids webhooks and the Admin import use.
+  const gidOrder = fromShopify({ name: 'checkout_completed', context, data: { checkout: Object.assign({}, checkout,
+    { order: { id: 'gid://shopify/Order/5551234' } }) } });
+  assert.equal(gidOrder.props.order.orderId, '5551234');
+  assert.equal(fromShopify({ name: 'product_viewed', context, data: { productVariant: Object.assign({}, variant,
+    { id: 'gid://shopify/ProductVariant/44610569208040' }) } }).props.products[0].variantId, '44610569208040');
   assert.deepEqual(fromShopify(shopify.page_viewed).props, { pageUrl: 'https://shop.example/products/pants', referrer: 'https://shop.example/' });
   for (const junk of [{ name: 'clicked' }, { name: 'product_viewed', data: null }, null, 7]) {
     const r = fromShopify(junk);
