@@ -180,28 +180,6 @@ void RunAnalyticsBench(const std::filesystem::path& tools, const std::string& da
 }
 // ---- analytics: bench (end) ----
 
-// ---- analytics: bench (begin) ----
-// Customer analytics (issue 4): LTV fit and micro-segmentation of 100k (and, unless --quick, 1M)
-// customers from vitrine-analytics-bench (bench/analytics/).
-void RunAnalyticsBench(const std::filesystem::path& tools, const std::string& datasets, bool quick,
-                       std::vector<Row>* rows) {
-  const auto bench = tools / "bench/analytics/vitrine-analytics-bench";
-  if (!std::filesystem::exists(bench)) {
-    std::fprintf(stderr, "analytics: skipped, no %s\n", bench.c_str());
-    return;
-  }
-  const std::string json =
-      RunTool(bench.string() + " --datasets " + datasets + " --customers " +
-              (quick ? "100000" : "100000,1000000"));
-  rows->push_back({"ltv_fit_100k_s", JsonNumber(json, "ltv_fit_100k_s"), "s", "<= 30 with seg."});
-  rows->push_back({"segment_100k_s", JsonNumber(json, "segment_100k_s"), "s", "<= 30 with fit"});
-  if (!quick) {
-    rows->push_back({"ltv_fit_1m_s", JsonNumber(json, "ltv_fit_1m_s"), "s", "(reported)"});
-    rows->push_back({"segment_1m_s", JsonNumber(json, "segment_1m_s"), "s", "(reported)"});
-  }
-}
-// ---- analytics: bench (end) ----
-
 // Browser figures (issue 3): tests/web/bench.mjs runs the SDK in headless Chromium on the demo
 // storefront and measures the package's transfer sizes. Needs node, Chromium and the browser
 // package (wasm/scripts/build-package.sh); skipped with a note otherwise.
@@ -303,8 +281,6 @@ int main(int argc, char** argv) {
   if (recsys) {
     RunRecsysBenches(std::filesystem::path(argv[0]).parent_path().parent_path(), datasets, quick,
                      &rows);
-    RunAnalyticsBench(std::filesystem::path(argv[0]).parent_path().parent_path(), datasets, quick,
-                      &rows);  // ---- analytics: bench ----
     RunAnalyticsBench(std::filesystem::path(argv[0]).parent_path().parent_path(), datasets, quick,
                       &rows);  // ---- analytics: bench ----
   }
