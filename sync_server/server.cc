@@ -8,10 +8,8 @@
 
 #include "sync_server/storage/sqlite_store.h"
 #ifdef VITRINE_HAVE_ANALYTICS
-#include "sync_server/analytics/profile_store.h"
-#endif
-#ifdef VITRINE_HAVE_ANALYTICS
 #include "sync_server/analytics/analytics_routes.h"
+#include "sync_server/analytics/profile_store.h"
 #endif
 #ifdef VITRINE_HAVE_STOREFRONT
 #include "sync_server/storefront/catalog_routes.h"
