@@ -168,9 +168,8 @@ void RunAnalyticsBench(const std::filesystem::path& tools, const std::string& da
     std::fprintf(stderr, "analytics: skipped, no %s\n", bench.c_str());
     return;
   }
-  const std::string json =
-      RunTool(bench.string() + " --datasets " + datasets + " --customers " +
-              (quick ? "100000" : "100000,1000000"));
+  const std::string json = RunTool(bench.string() + " --datasets " + datasets + " --customers " +
+                                   (quick ? "100000" : "100000,1000000"));
   rows->push_back({"ltv_fit_100k_s", JsonNumber(json, "ltv_fit_100k_s"), "s", "<= 30 with seg."});
   rows->push_back({"segment_100k_s", JsonNumber(json, "segment_100k_s"), "s", "<= 30 with fit"});
   if (!quick) {
