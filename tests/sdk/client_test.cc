@@ -305,6 +305,41 @@ TEST_F(ClientTest, HighWaterSeqIsDurableBeforeEventsCanBeDeleted) {
   EXPECT_GT(std::stoull(stored), last_seq);
 }
 
+// The durable high-water seq can still go stale (a restored backup, a browser store rolled back
+// by another tab, storage that lost its last write). Event ids also mix fresh random bits per
+// open, so the same seq from two opens with the same random_seed never collides at the server.
+TEST_F(ClientTest, EventIdsDifferAcrossReopenEvenWithStaleSeq) {
+  const auto open_track_three_and_close = [this](const std::string& path) {
+    auto client = Open();
+    ASSERT_TRUE(client);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(client->PageViewed(path).ok());
+    ASSERT_TRUE(client->Flush().ok());
+    Advance(1000);
+  };
+  open_track_three_and_close("/first");
+  ASSERT_EQ(server_.events.size(), 3u);
+  const uint64_t first_seq = server_.events.front().seq();
+
+  // Roll the stored high-water seq back to before the first open's events.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/sdk/queue.db").c_str(), &raw), SQLITE_OK);
+  const std::string rollback =
+      "UPDATE kv SET value = '" + std::to_string(first_seq) + "' WHERE key = 'next_seq'";
+  ASSERT_EQ(sqlite3_exec(raw, rollback.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_changes(raw), 1) << "next_seq row expected";
+  sqlite3_close(raw);
+
+  open_track_three_and_close("/second");
+  // The fake server keeps only the first event per id: all six arrived, none was taken for a
+  // duplicate, although the seqs of the two opens overlap.
+  ASSERT_EQ(server_.events.size(), 6u);
+  std::set<uint64_t> seqs;
+  for (const auto& e : server_.events) seqs.insert(e.seq());
+  EXPECT_LT(seqs.size(), 6u) << "the rollback should have made seqs repeat";
+  EXPECT_EQ(server_.events[3].seq(), first_seq);
+  EXPECT_NE(server_.events[3].event_id(), server_.events[0].event_id());
+}
+
 TEST_F(ClientTest, SessionsSplitAfterInactivityAndIndexPersists) {
   std::string first, second;
   {
