@@ -25,6 +25,7 @@ int sqlite3_prepare_v2(sqlite3* db, const char* sql, int n, sqlite3_stmt** stmt,
 int sqlite3_step(sqlite3_stmt* stmt);
 const unsigned char* sqlite3_column_text(sqlite3_stmt* stmt, int column);
 int sqlite3_finalize(sqlite3_stmt* stmt);
+int sqlite3_changes(sqlite3* db);
 
 #ifdef __cplusplus
 }

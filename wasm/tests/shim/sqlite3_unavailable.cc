@@ -17,4 +17,5 @@ int sqlite3_prepare_v2(sqlite3*, const char*, int, sqlite3_stmt** stmt, const ch
 int sqlite3_step(sqlite3_stmt*) { return SQLITE_CANTOPEN; }
 const unsigned char* sqlite3_column_text(sqlite3_stmt*, int) { return nullptr; }
 int sqlite3_finalize(sqlite3_stmt*) { return SQLITE_OK; }
+int sqlite3_changes(sqlite3*) { return 0; }
 }
