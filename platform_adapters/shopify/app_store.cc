@@ -71,6 +71,11 @@ CREATE TABLE IF NOT EXISTS shopify_inventory_levels(
   inventory_item_id TEXT NOT NULL, location_id TEXT NOT NULL, available INTEGER NOT NULL,
   PRIMARY KEY(inventory_item_id, location_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS shopify_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shopify_shop_keys(
+  shop TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(shop, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shopify_data_exports(
+  id INTEGER PRIMARY KEY, shop TEXT NOT NULL, customer_id TEXT NOT NULL,
+  data_request_id TEXT NOT NULL, created_ms INTEGER NOT NULL, body BLOB NOT NULL);
 )sql";
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -473,6 +478,127 @@ StatusOr<std::optional<std::string>> ShopifyAppStore::GetSetting(const std::stri
   if (rc == SQLITE_DONE) return std::optional<std::string>();
   if (rc != SQLITE_ROW) return DbError(db_, "get setting");
   return std::optional<std::string>(q.ColText(0));
+}
+
+Status ShopifyAppStore::RecordShopKeys(const std::string& shop,
+                                       const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  for (const std::string& key : keys) {
+    Stmt q(db_, "INSERT OR IGNORE INTO shopify_shop_keys(shop, key) VALUES(?, ?)");
+    if (q.Text(1, shop).Text(2, key).Step() != SQLITE_DONE) return DbError(db_, "record key");
+  }
+  return txn.Commit();
+}
+
+StatusOr<std::vector<std::string>> ShopifyAppStore::ShopKeys(const std::string& shop) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt q(db_, "SELECT key FROM shopify_shop_keys WHERE shop = ? ORDER BY key");
+  q.Text(1, shop);
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(q.ColText(0));
+  if (rc != SQLITE_DONE) return DbError(db_, "shop keys");
+  return out;
+}
+
+StatusOr<int64_t> ShopifyAppStore::ForgetShop(const std::string& shop, int64_t keep_delivery) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Txn txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  int64_t deleted = 0;
+  // Keys first: the inventory and version rows are found through them.
+  const char* const kByKey[] = {
+      "DELETE FROM shopify_inventory_levels WHERE inventory_item_id IN (SELECT substr(key, 3) "
+      "FROM shopify_shop_keys WHERE shop = ?1 AND key LIKE 'i:%')",
+      "DELETE FROM shopify_inventory_items WHERE inventory_item_id IN (SELECT substr(key, 3) "
+      "FROM shopify_shop_keys WHERE shop = ?1 AND key LIKE 'i:%')",
+      "DELETE FROM shopify_versions WHERE resource IN (SELECT 'gid://shopify/Customer/' || "
+      "substr(key, 3) FROM shopify_shop_keys WHERE shop = ?1 AND key LIKE 'u:%')",
+      "DELETE FROM shopify_shop_keys WHERE shop = ?1",
+      "DELETE FROM shopify_shops WHERE shop = ?1",
+      "DELETE FROM shopify_oauth_states WHERE shop = ?1",
+      "DELETE FROM shopify_settings WHERE substr(key, 1, length('import:' || ?1 || ':')) = "
+      "'import:' || ?1 || ':'",
+      "DELETE FROM shopify_data_exports WHERE shop = ?1",
+  };
+  for (const char* sql : kByKey) {
+    Stmt q(db_, sql);
+    if (q.Text(1, shop).Step() != SQLITE_DONE) return DbError(db_, "forget shop");
+    deleted += sqlite3_changes(db_);
+  }
+  Stmt queue(db_, "DELETE FROM shopify_webhook_queue WHERE shop = ? AND id != ?");
+  if (queue.Text(1, shop).Int(2, keep_delivery).Step() != SQLITE_DONE) {
+    return DbError(db_, "forget deliveries");
+  }
+  deleted += sqlite3_changes(db_);
+  Status s = txn.Commit();
+  if (!s.ok()) return s;
+  return deleted;
+}
+
+Status ShopifyAppStore::PutDataExport(const DataExport& data_export) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt q(db_,
+         "INSERT OR REPLACE INTO shopify_data_exports(id, shop, customer_id, data_request_id, "
+         "created_ms, body) VALUES(?, ?, ?, ?, ?, ?)");
+  q.Int(1, data_export.id)
+      .Text(2, data_export.shop)
+      .Text(3, data_export.customer_id)
+      .Text(4, data_export.data_request_id)
+      .Int(5, data_export.created_ms)
+      .Text(6, data_export.body);
+  if (q.Step() != SQLITE_DONE) return DbError(db_, "put export");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<ShopifyAppStore::DataExport>> ShopifyAppStore::ListDataExports() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt q(db_,
+         "SELECT id, shop, customer_id, data_request_id, created_ms, length(body) "
+         "FROM shopify_data_exports ORDER BY id");
+  std::vector<DataExport> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    DataExport e;
+    e.id = q.ColInt(0);
+    e.shop = q.ColText(1);
+    e.customer_id = q.ColText(2);
+    e.data_request_id = q.ColText(3);
+    e.created_ms = q.ColInt(4);
+    e.bytes = q.ColInt(5);
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, "list exports");
+  return out;
+}
+
+StatusOr<std::optional<ShopifyAppStore::DataExport>> ShopifyAppStore::GetDataExport(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt q(db_,
+         "SELECT shop, customer_id, data_request_id, created_ms, body FROM shopify_data_exports "
+         "WHERE id = ?");
+  const int rc = q.Int(1, id).Step();
+  if (rc == SQLITE_DONE) return std::optional<DataExport>();
+  if (rc != SQLITE_ROW) return DbError(db_, "get export");
+  DataExport e;
+  e.id = id;
+  e.shop = q.ColText(0);
+  e.customer_id = q.ColText(1);
+  e.data_request_id = q.ColText(2);
+  e.created_ms = q.ColInt(3);
+  e.body = q.ColBlob(4);
+  e.bytes = static_cast<int64_t>(e.body.size());
+  return std::optional<DataExport>(std::move(e));
+}
+
+StatusOr<bool> ShopifyAppStore::DeleteDataExport(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt q(db_, "DELETE FROM shopify_data_exports WHERE id = ?");
+  if (q.Int(1, id).Step() != SQLITE_DONE) return DbError(db_, "delete export");
+  return sqlite3_changes(db_) > 0;
 }
 
 }  // namespace vitrine::shopify

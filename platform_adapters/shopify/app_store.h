@@ -126,6 +126,35 @@ class ShopifyAppStore {
   Status PutSetting(const std::string& key, const std::string& value);
   StatusOr<std::optional<std::string>> GetSetting(const std::string& key);
 
+  // ---- what belongs to a shop (shop/redact) ----
+  // The server's profiles carry no shop, so the app remembers which keys each shop gave it:
+  // "u:<user id>" and "a:<anonymous id>" of every event ingested for the shop (webhooks and
+  // import), "i:<inventory item id>" of its inventory items. Idempotent.
+  Status RecordShopKeys(const std::string& shop, const std::vector<std::string>& keys);
+  StatusOr<std::vector<std::string>> ShopKeys(const std::string& shop);
+  // shop/redact, once the shop's profiles were deleted from the server: removes in one
+  // transaction every row held for `shop` (the shop and its token, OAuth states, import
+  // watermarks "import:<shop>:*", inventory items and levels of its "i:" keys, customer versions
+  // of its "u:" keys, its data exports, its keys, its queued deliveries except `keep_delivery`,
+  // the shop/redact delivery itself, which is marked done after). Returns the rows deleted.
+  StatusOr<int64_t> ForgetShop(const std::string& shop, int64_t keep_delivery);
+
+  // ---- data exports (customers/data_request) ----
+  // One per delivery: the id is the delivery's queue id, so applying it again replaces it.
+  struct DataExport {
+    int64_t id = 0;
+    std::string shop;
+    std::string customer_id;
+    std::string data_request_id;
+    int64_t created_ms = 0;
+    std::string body;  // JSON document; empty in listings
+    int64_t bytes = 0;
+  };
+  Status PutDataExport(const DataExport& data_export);
+  StatusOr<std::vector<DataExport>> ListDataExports();  // oldest first, without bodies
+  StatusOr<std::optional<DataExport>> GetDataExport(int64_t id);
+  StatusOr<bool> DeleteDataExport(int64_t id);  // false: no such export
+
  private:
   ShopifyAppStore(sqlite3* db, TokenCipher cipher) : db_(db), cipher_(std::move(cipher)) {}
   std::mutex mu_;

@@ -471,8 +471,9 @@ Status ShopifyImporter::ImportProducts() {
       for (const JsonValue* v : Nodes(node->Find("variants"))) {
         const auto inventory_item = NumericIdFromGid(Str(Get(v, {"inventoryItem", "id"})));
         if (!inventory_item || env_.store == nullptr) continue;
-        Status s =
-            env_.store->MapInventoryItem(std::to_string(*inventory_item), item->product_id());
+        const std::string inventory = std::to_string(*inventory_item);
+        Status s = env_.store->MapInventoryItem(inventory, item->product_id());
+        if (s.ok()) s = env_.store->RecordShopKeys(options_.shop, {"i:" + inventory});
         if (!s.ok()) return s;
         ++stats_.inventory_items;
       }
@@ -557,7 +558,10 @@ Status ShopifyImporter::ImportRest(const std::string& resource) {
       }
     }
     if (batch.events_size() > 0) {
-      Status s = env_.sinks.ingest(std::move(batch));
+      // Through IngestForShop when there is a store: shop/redact finds these profiles later.
+      Status s = env_.store
+                     ? IngestForShop(*env_.store, env_.sinks, options_.shop, std::move(batch))
+                     : env_.sinks.ingest(std::move(batch));
       if (!s.ok()) return s;
     }
     if (options_.progress) options_.progress(resource, count, stats_);

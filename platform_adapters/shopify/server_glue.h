@@ -5,11 +5,15 @@
 #ifndef VITRINE_PLATFORM_ADAPTERS_SHOPIFY_SERVER_GLUE_H_
 #define VITRINE_PLATFORM_ADAPTERS_SHOPIFY_SERVER_GLUE_H_
 
+#include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "platform_adapters/shopify/shopify_app.h"
 #include "sync_server/batch_codec.h"
+#include "sync_server/common/json_text.h"
 #include "sync_server/server.h"
 
 namespace vitrine::shopify {
@@ -30,6 +34,45 @@ inline ShopifySinks AppSinks(server::App& app) {
     return app.catalog().Upsert(items);
   };
   sinks.get_catalog = [&app](const std::string& id) { return app.catalog().Get(id); };
+  sinks.export_profiles = [&app](const std::vector<std::pair<std::string, std::string>>& lookups)
+      -> server::StatusOr<std::string> {
+    std::vector<int64_t> seen;
+    std::string out = "[";
+    for (const auto& [user_id, anonymous_id] : lookups) {
+      auto profile = app.admin().FindProfile(user_id, anonymous_id);
+      // Not under the user id: the anonymous id may still have a profile (a guest, or events
+      // stored before the identify).
+      if (!profile.ok() && profile.status().kind() == server::Status::Kind::kNotFound &&
+          !user_id.empty() && !anonymous_id.empty()) {
+        profile = app.admin().FindProfile("", anonymous_id);
+      }
+      if (!profile.ok()) {
+        if (profile.status().kind() == server::Status::Kind::kNotFound) continue;
+        return profile.status();
+      }
+      if (std::find(seen.begin(), seen.end(), profile->profile_id) != seen.end()) continue;
+      seen.push_back(profile->profile_id);
+      auto events = app.admin().ListEvents(profile->profile_id, size_t{1} << 30);
+      if (!events.ok()) return events.status();
+      std::string anonymous = "[";
+      for (const std::string& a : profile->anonymous_ids) {
+        anonymous += (anonymous.size() > 1 ? "," : "") + server::JsonString(a);
+      }
+      out +=
+          (seen.size() > 1 ? ",{\"profile\":{\"profile_id\":" : "{\"profile\":{\"profile_id\":") +
+          std::to_string(profile->profile_id) +
+          ",\"user_id\":" + server::JsonString(profile->user_id) +
+          ",\"anonymous_ids\":" + anonymous +
+          "],\"event_count\":" + std::to_string(profile->event_count) +
+          ",\"order_count\":" + std::to_string(profile->order_count) + "},\"events\":[";
+      for (size_t i = 0; i < events->size(); ++i) {
+        if (i) out += ",";
+        out += server::ToJson((*events)[i]);
+      }
+      out += "]}";
+    }
+    return out + "]";
+  };
   return sinks;
 }
 
@@ -46,7 +89,11 @@ inline server::Status MountShopifyFromEnv(server::App& app) {
   if (!options) return server::Status::Ok();
   auto module = OpenShopifyApp(app, std::move(*options));
   if (!module.ok()) return module.status();
+  // The operator's routes (data request exports) read the app's store; both live until the App
+  // is destroyed, after the HTTP server stopped.
+  auto admin = std::make_unique<ShopifyAdminRoutes>(&(*module)->store());
   app.Mount(std::move(*module));
+  app.Mount(std::move(admin));
   return server::Status::Ok();
 }
 

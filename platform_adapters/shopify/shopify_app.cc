@@ -129,6 +129,7 @@ std::optional<ShopifyAppOptions> ShopifyAppOptions::FromEnv() {
   if (const std::string r = Env("VITRINE_SHOPIFY_RECONCILE_S"); !r.empty()) {
     o.reconcile_interval_ms = std::atoll(r.c_str()) * 1000;
   }
+  o.export_dir = Env("VITRINE_SHOPIFY_EXPORT_DIR");
   return o;
 }
 
@@ -279,10 +280,29 @@ StatusOr<size_t> ShopifyApp::Drain() {
   }
 }
 
-Status ShopifyApp::IngestOne(v1::Event event) {
+Status IngestForShop(ShopifyAppStore& store, const ShopifySinks& sinks, const std::string& shop,
+                     v1::Batch batch) {
+  // Recorded before ingesting: a crash in between leaves a key without a profile (harmless for
+  // shop/redact), never a profile shop/redact cannot find.
+  std::vector<std::string> keys;
+  for (const v1::Event& event : batch.events()) {
+    if (event.type() == "deletion_requested") continue;
+    if (!event.user_id().empty()) keys.push_back("u:" + event.user_id());
+    if (!event.anonymous_id().empty()) keys.push_back("a:" + event.anonymous_id());
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (!shop.empty()) {
+    Status s = store.RecordShopKeys(shop, keys);
+    if (!s.ok()) return s;
+  }
+  return sinks.ingest(std::move(batch));
+}
+
+Status ShopifyApp::IngestOne(const std::string& shop, v1::Event event) {
   v1::Batch batch;
   *batch.add_events() = std::move(event);
-  return sinks_.ingest(std::move(batch));
+  return IngestForShop(*store_, sinks_, shop, std::move(batch));
 }
 
 StatusOr<std::string> ShopifyApp::Apply(const QueuedWebhook& hook) {
@@ -304,7 +324,7 @@ StatusOr<std::string> ShopifyApp::Apply(const QueuedWebhook& hook) {
     // event id (and order id) make every copy of it one stored event.
     auto event = OrderToEvent(*order);
     if (!event) return std::string("ignored: order without product lines");
-    Status s = IngestOne(std::move(*event));
+    Status s = IngestOne(hook.shop, std::move(*event));
     if (!s.ok()) return s;
     return std::string("applied");
   }
@@ -316,7 +336,7 @@ StatusOr<std::string> ShopifyApp::Apply(const QueuedWebhook& hook) {
     }
     auto event = CustomerToEvent(*customer);
     if (!event) return std::string("ignored: customer without id or timestamp");
-    Status s = IngestOne(std::move(*event));
+    Status s = IngestOne(hook.shop, std::move(*event));
     if (!s.ok()) return s;
     return std::string("applied");
   }
@@ -325,15 +345,14 @@ StatusOr<std::string> ShopifyApp::Apply(const QueuedWebhook& hook) {
       case GdprKind::kCustomerRedact: {
         auto event = RedactToEvent(*gdpr, clock_());
         if (!event) return std::string("ignored: redact without customer id");
-        Status s = IngestOne(std::move(*event));
+        Status s = IngestOne(hook.shop, std::move(*event));
         if (!s.ok()) return s;
         return std::string("applied: customer deleted");
       }
       case GdprKind::kCustomerDataRequest:
-        // The request stays in the queue table (body and time) for the operator's export.
-        return std::string("recorded: data request");
+        return ApplyDataRequest(hook, *gdpr);
       case GdprKind::kShopRedact:
-        return std::string("recorded: shop redact");
+        return ApplyShopRedact(hook, *gdpr);
     }
   }
   return std::string("ignored: topic not applied");
@@ -371,6 +390,7 @@ StatusOr<std::string> ShopifyApp::ApplyProduct(const QueuedWebhook& hook) {
       const std::string inventory_item = ExactId(v, "inventory_item_id", "");
       if (inventory_item.empty()) continue;
       Status s = store_->MapInventoryItem(inventory_item, item->product_id());
+      if (s.ok()) s = store_->RecordShopKeys(hook.shop, {"i:" + inventory_item});
       if (!s.ok()) return s;
     }
   }
@@ -476,7 +496,7 @@ StatusOr<std::string> ShopifyApp::ApplyCart(const QueuedWebhook& hook) {
     }
   }
   if (batch.events_size() == 0) return std::string("ignored: empty cart");
-  Status s = sinks_.ingest(std::move(batch));
+  Status s = IngestForShop(*store_, sinks_, hook.shop, std::move(batch));
   if (!s.ok()) return s;
   return std::string("applied");
 }
@@ -516,6 +536,169 @@ StatusOr<int64_t> ShopifyApp::Reconcile() {
     }
   }
   return ok;
+}
+
+// ---- GDPR ----
+
+StatusOr<std::string> ShopifyApp::ApplyDataRequest(const QueuedWebhook& hook,
+                                                   const GdprRequest& request) {
+  if (!request.customer_id) return std::string("malformed: data request without customer id");
+  if (!sinks_.export_profiles) return std::string("recorded: data request (no export here)");
+  const std::string customer = std::to_string(*request.customer_id);
+  // The customer's profile (user id, or the anonymous id our identify events link to it), and
+  // guest orders the request names (their events carry "shopify-order:<id>").
+  std::vector<std::pair<std::string, std::string>> lookups = {
+      {customer, "shopify-customer:" + customer}};
+  for (const uint64_t order : request.order_ids) {
+    lookups.emplace_back("", "shopify-order:" + std::to_string(order));
+  }
+  auto profiles = sinks_.export_profiles(lookups);
+  if (!profiles.ok()) return profiles.status();
+
+  // The signed body's shop when it is a real domain (Shopify's samples carry a placeholder).
+  const std::string shop = IsValidShopDomain(request.shop_domain) ? request.shop_domain : hook.shop;
+  const std::string request_id =
+      request.data_request_id ? std::to_string(*request.data_request_id) : "";
+  const int64_t now = clock_();
+  std::string orders = "[";
+  for (size_t i = 0; i < request.order_ids.size(); ++i) {
+    orders += (i ? ",\"" : "\"") + std::to_string(request.order_ids[i]) + "\"";
+  }
+  orders += "]";
+  ShopifyAppStore::DataExport data_export;
+  data_export.id = hook.id;
+  data_export.shop = shop;
+  data_export.customer_id = customer;
+  data_export.data_request_id = request_id;
+  data_export.created_ms = now;
+  data_export.body =
+      "{\"kind\":\"shopify_customers_data_request\",\"shop\":" + server::JsonString(shop) +
+      ",\"shop_id\":" +
+      server::JsonString(request.shop_id ? std::to_string(*request.shop_id) : "") +
+      ",\"data_request_id\":" + server::JsonString(request_id) +
+      ",\"customer\":{\"id\":" + server::JsonString(customer) +
+      ",\"email\":" + server::JsonString(request.customer_email) +
+      ",\"phone\":" + server::JsonString(request.customer_phone) +
+      "},\"orders_requested\":" + orders +
+      ",\"received_at_ms\":" + std::to_string(hook.received_ms) +
+      ",\"exported_at_ms\":" + std::to_string(now) + ",\"profiles\":" + *profiles + "}";
+  Status s = store_->PutDataExport(data_export);
+  if (!s.ok()) return s;
+  std::string where = "GET /v1/admin/shopify/exports/" + std::to_string(hook.id);
+  if (!options_.export_dir.empty()) {
+    const std::string path =
+        options_.export_dir + "/shopify-data-request-" + std::to_string(hook.id) + ".json";
+    // Written whole then renamed: the operator never picks up half a file.
+    const std::string partial = path + ".partial";
+    std::FILE* f = std::fopen(partial.c_str(), "wb");
+    const bool written =
+        f != nullptr && std::fwrite(data_export.body.data(), 1, data_export.body.size(), f) ==
+                            data_export.body.size();
+    if (f != nullptr && std::fclose(f) != 0)
+      return Status(Status::Kind::kUnavailable, "shopify_export", "cannot write " + partial);
+    if (!written || std::rename(partial.c_str(), path.c_str()) != 0) {
+      return Status(Status::Kind::kUnavailable, "shopify_export", "cannot write " + path);
+    }
+    where += " and " + path;
+  }
+  Log("customers/data_request " + request_id + " from " + shop + " for customer " + customer +
+      ": export " + std::to_string(hook.id) + " ready (" + where +
+      "); deliver it to the merchant, then DELETE it");
+  return "applied: export " + std::to_string(hook.id);
+}
+
+StatusOr<std::string> ShopifyApp::ApplyShopRedact(const QueuedWebhook& hook,
+                                                  const GdprRequest& request) {
+  // The shop comes from the signed body: the X-Shopify-Shop-Domain header is not covered by the
+  // HMAC, so a replayed body with another shop's header must not erase that other shop.
+  const std::string& shop = request.shop_domain;
+  if (!IsValidShopDomain(shop)) return std::string("malformed: shop/redact without shop_domain");
+  auto keys = store_->ShopKeys(shop);
+  if (!keys.ok()) return keys.status();
+  // One deletion per key through the ingest service (the customers/redact path): it deletes the
+  // profile with its events and orders and tombstones the ids. Ids already gone are no-ops, so a
+  // retry after a failure halfway repeats harmlessly.
+  int64_t deletions = 0;
+  v1::Batch batch;
+  const auto flush = [&]() -> Status {
+    if (batch.events_size() == 0) return Status::Ok();
+    deletions += batch.events_size();
+    Status s = sinks_.ingest(std::move(batch));
+    batch = v1::Batch();
+    return s;
+  };
+  const int64_t now = clock_();
+  for (const std::string& key : *keys) {
+    v1::Event event;
+    if (key.starts_with("u:")) {
+      event.set_user_id(key.substr(2));
+      event.set_anonymous_id("shopify-customer:" + key.substr(2));
+    } else if (key.starts_with("a:")) {
+      event.set_anonymous_id(key.substr(2));
+    } else {
+      continue;
+    }
+    event.set_event_id(DerivedEventId("shopify|shop_redact|" + shop + "|" + key));
+    event.set_type("deletion_requested");
+    event.set_occurred_at_ms(now);
+    (*event.mutable_properties())["source"] = "shopify shop/redact";
+    *batch.add_events() = std::move(event);
+    if (batch.events_size() >= 500) {
+      Status s = flush();
+      if (!s.ok()) return s;
+    }
+  }
+  if (Status s = flush(); !s.ok()) return s;
+  auto rows = store_->ForgetShop(shop, hook.id);
+  if (!rows.ok()) return rows.status();
+  Log("shop/redact for " + shop + ": " + std::to_string(deletions) + " profile deletions sent, " +
+      std::to_string(*rows) + " app rows deleted");
+  return "applied: shop redacted (" + std::to_string(deletions) + " deletions, " +
+         std::to_string(*rows) + " rows)";
+}
+
+HttpReply ShopifyAdminRoutes::Handle(const HttpExchange& request) {
+  const std::string rest = request.path.substr(std::min(request.path.size(), prefix().size()));
+  if (rest == "exports") {
+    if (request.method != "GET") return ErrorReply(405, "method_not_allowed", "GET only");
+    auto list = store_->ListDataExports();
+    if (!list.ok()) return ErrorReply(503, "unavailable", list.status().message());
+    std::string body = "[";
+    for (const auto& e : *list) {
+      if (body.size() > 1) body += ",";
+      body += "{\"id\":" + std::to_string(e.id) + ",\"shop\":" + server::JsonString(e.shop) +
+              ",\"customer_id\":" + server::JsonString(e.customer_id) +
+              ",\"data_request_id\":" + server::JsonString(e.data_request_id) +
+              ",\"created_at_ms\":" + std::to_string(e.created_ms) +
+              ",\"bytes\":" + std::to_string(e.bytes) + "}";
+    }
+    return HttpReply::Json(200, body + "]");
+  }
+  constexpr std::string_view kOne = "exports/";
+  if (!rest.starts_with(kOne)) return ErrorReply(404, "not_found", "no such Shopify admin route");
+  const auto id = ParseInt64(std::string_view(rest).substr(kOne.size()));
+  if (!id) return ErrorReply(404, "not_found", "no such export");
+  if (request.method == "DELETE") {
+    auto deleted = store_->DeleteDataExport(*id);
+    if (!deleted.ok()) return ErrorReply(503, "unavailable", deleted.status().message());
+    if (!*deleted) return ErrorReply(404, "not_found", "no such export");
+    return HttpReply::Json(200, "{\"deleted\":true}");
+  }
+  if (request.method != "GET") return ErrorReply(405, "method_not_allowed", "GET or DELETE");
+  auto found = store_->GetDataExport(*id);
+  if (!found.ok()) return ErrorReply(503, "unavailable", found.status().message());
+  if (!found->has_value()) return ErrorReply(404, "not_found", "no such export");
+  HttpReply reply = HttpReply::Json(200, std::move((*found)->body));
+  reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"shopify-data-request-" +
+                                                        std::to_string(*id) + ".json\"");
+  return reply;
+}
+
+std::string ShopifyAdminRoutes::RouteLabel(const HttpExchange& request) const {
+  const std::string exports = std::string(prefix()) + "exports";
+  if (request.path == exports) return exports;
+  if (request.path.starts_with(exports + "/")) return exports + "/{id}";
+  return std::string(prefix()) + "*";
 }
 
 // ---- OAuth install ----

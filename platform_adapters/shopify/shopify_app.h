@@ -14,10 +14,13 @@
 //
 // A worker thread applies queued deliveries in arrival order: orders -> order_completed /
 // order_cancelled events, customers -> identify events, customers/redact -> deletion_requested
-// (all through the ingest service), products and inventory levels -> the catalog, carts ->
-// product_added_to_cart events, app/uninstalled -> token revoked. Newest-wins by updated_at for
-// products, customers and inventory levels (a late older delivery is dropped). A delivery that
-// fails to apply stays queued and is retried; after max_attempts it is marked failed.
+// (all through the ingest service), customers/data_request -> an export of what the server holds
+// about that customer (ShopifyAdminRoutes serves it), shop/redact -> deletion_requested for every
+// profile the shop gave us, then every row the app holds for the shop, products and inventory
+// levels -> the catalog, carts -> product_added_to_cart events, app/uninstalled -> token revoked.
+// Newest-wins by updated_at for products, customers and inventory levels (a late older delivery is
+// dropped). A delivery that fails to apply stays queued and is retried; after max_attempts it is
+// marked failed.
 //
 // Thread safety: Handle() runs concurrently on the server's threads; Drain() may be called from
 // any thread (it serializes with the worker). Ownership: the sinks' targets must outlive the app
@@ -34,10 +37,12 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "platform_adapters/common/http_client.h"
 #include "platform_adapters/shopify/app_store.h"
+#include "platform_adapters/shopify/records.h"
 #include "sync_server/http/route_module.h"
 #include "vitrine/v1/batch.pb.h"
 #include "vitrine/v1/snapshot.pb.h"
@@ -71,6 +76,9 @@ struct ShopifyAppOptions {
   // Reconciliation poll: every interval the worker imports, incrementally, what changed in each
   // installed shop since the last run (catches webhooks Shopify gave up on). 0: off.
   int64_t reconcile_interval_ms = 0;
+  // customers/data_request exports are kept in the app's table (GET /v1/admin/shopify/exports);
+  // when set they are also written here as shopify-data-request-<id>.json.
+  std::string export_dir;
   std::vector<std::string> webhook_topics = {"orders/create",
                                              "orders/updated",
                                              "orders/cancelled",
@@ -86,7 +94,8 @@ struct ShopifyAppOptions {
 
   // From the environment: VITRINE_SHOPIFY_API_KEY, _API_SECRET, _PREVIOUS_SECRET,
   // _PREVIOUS_SECRET_UNTIL (Unix seconds), _APP_URL, _ADMIN_BASE_URL, _API_VERSION, _TOKEN_KEY
-  // (64 hex digits or base64), _CURRENCY, _RECONCILE_S (seconds between reconciliation polls).
+  // (64 hex digits or base64), _CURRENCY, _RECONCILE_S (seconds between reconciliation polls),
+  // _EXPORT_DIR.
   // nullopt when no secret is set (the module stays off).
   static std::optional<ShopifyAppOptions> FromEnv();
 };
@@ -96,7 +105,18 @@ struct ShopifySinks {
   std::function<server::Status(v1::Batch)> ingest;
   std::function<server::Status(std::vector<v1::CatalogItem>)> upsert_catalog;
   std::function<std::optional<v1::CatalogItem>(const std::string&)> get_catalog;
+  // customers/data_request: what the server holds about the people found by these
+  // (user id, anonymous id) lookups (user id first, else anonymous id), as a JSON array of
+  // distinct profiles, each {"profile":{...},"events":[...]} with events newest first (orders are
+  // the order_completed events). Null: data requests are only recorded.
+  std::function<StatusOr<std::string>(const std::vector<std::pair<std::string, std::string>>&)>
+      export_profiles;
 };
+
+// Ingests `batch` for `shop`, first recording its user and anonymous ids as the shop's keys
+// (ShopifyAppStore::RecordShopKeys) so shop/redact can find every profile the shop gave us.
+Status IngestForShop(ShopifyAppStore& store, const ShopifySinks& sinks, const std::string& shop,
+                     v1::Batch batch);
 
 class ShopifyApp final : public server::RouteModule {
  public:
@@ -146,7 +166,9 @@ class ShopifyApp final : public server::RouteModule {
   StatusOr<std::string> ApplyProductDelete(const QueuedWebhook& hook);
   StatusOr<std::string> ApplyInventoryLevel(const QueuedWebhook& hook);
   StatusOr<std::string> ApplyCart(const QueuedWebhook& hook);
-  Status IngestOne(v1::Event event);
+  StatusOr<std::string> ApplyDataRequest(const QueuedWebhook& hook, const GdprRequest& request);
+  StatusOr<std::string> ApplyShopRedact(const QueuedWebhook& hook, const GdprRequest& request);
+  Status IngestOne(const std::string& shop, v1::Event event);
 
   void WorkerLoop();
 
@@ -163,6 +185,25 @@ class ShopifyApp final : public server::RouteModule {
   bool wake_ = false;      // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
   std::thread worker_;
+};
+
+// Admin routes for the operator (admin key): the customers/data_request exports, which the
+// operator hands to the merchant (Shopify leaves delivery to the app).
+//   GET    /v1/admin/shopify/exports       [{"id","shop","customer_id","data_request_id",
+//                                           "created_at_ms","bytes"}], oldest first
+//   GET    /v1/admin/shopify/exports/{id}  the JSON document (as an attachment)
+//   DELETE /v1/admin/shopify/exports/{id}  once delivered (it holds personal data)
+// Thread safety: as the store. Ownership: `store` (the ShopifyApp's) must outlive the module.
+class ShopifyAdminRoutes final : public server::RouteModule {
+ public:
+  explicit ShopifyAdminRoutes(ShopifyAppStore* store) : store_(store) {}
+  std::string_view prefix() const override { return "/v1/admin/shopify/"; }
+  server::RouteAuth auth() const override { return server::RouteAuth::kAdminKey; }
+  std::string RouteLabel(const server::HttpExchange& request) const override;
+  server::HttpReply Handle(const server::HttpExchange& request) override;
+
+ private:
+  ShopifyAppStore* const store_;
 };
 
 // true for "<name>.myshopify.com" with a name of letters, digits and hyphens (Shopify's rule for

@@ -95,6 +95,7 @@ class ShopifyServer {
           if (!module.ok()) throw std::runtime_error(module.status().ToString());
           shopify_ = module->get();
           app.Mount(std::move(*module));
+          app.Mount(std::make_unique<ShopifyAdminRoutes>(&shopify_->store()));
         }) {}
 
   uint16_t port() const { return server_.port(); }
