@@ -29,6 +29,13 @@ class BatchingSink : public ImportSink {
     }
     return Add(order.event);
   }
+  Status OnRefund(const CreditMemo& refund) override {
+    if (refund.event.products_size() == 0) {
+      ++invalid_;
+      return Status::Ok();
+    }
+    return Add(refund.event);
+  }
   void OnProgress(std::string_view stage, int64_t done, int64_t total) override {
     std::fprintf(err_, "magento import: %.*s %lld/%lld\n", static_cast<int>(stage.size()),
                  stage.data(), static_cast<long long>(done), static_cast<long long>(total));
@@ -75,15 +82,17 @@ int Usage(std::FILE* err, const std::string& problem) {
 std::string CliUsage() {
   return "usage: vitrine-server magento import --base-url URL (--token TOKEN | --consumer-key K\n"
          "         --consumer-secret S --access-token T --access-token-secret TS)\n"
-         "         [--db vitrine.db] [--store default] [--since 'YYYY-MM-DD HH:MM:SS'|auto]\n"
-         "         [--msi] [--page-size 300] [--only products,customers,orders] [--ca-file FILE]\n";
+         "         [--db vitrine.db] [--store-code default] [--since 'YYYY-MM-DD HH:MM:SS'|auto]\n"
+         "         [--msi] [--page-size 300] [--only products,customers,orders,refunds]\n"
+         "         [--ca-file FILE]\n";
 }
 
 int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   if (args.empty() || args[0] != "import") return Usage(err, "unknown magento command");
   static const std::set<std::string> kFlags = {
-      "base-url",     "token", "db",      "store",           "since",        "page-size",
-      "consumer-key", "only",  "ca-file", "consumer-secret", "access-token", "access-token-secret"};
+      "base-url",           "token",        "db",   "store",   "store-code",      "since",
+      "page-size",          "consumer-key", "only", "ca-file", "consumer-secret", "access-token",
+      "access-token-secret"};
   static const std::set<std::string> kSwitches = {"msi"};
   std::map<std::string, std::string> f;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -109,6 +118,7 @@ int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
   RestOptions rest;
   rest.base_url = f["base-url"];
   if (f.count("store")) rest.store_code = f["store"];
+  if (f.count("store-code")) rest.store_code = f["store-code"];
   rest.bearer_token = f["token"];
   rest.oauth = {f["consumer-key"], f["consumer-secret"], f["access-token"],
                 f["access-token-secret"]};
@@ -123,6 +133,7 @@ int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
     options.products = only.find("products") != std::string::npos;
     options.customers = only.find("customers") != std::string::npos;
     options.orders = only.find("orders") != std::string::npos;
+    options.refunds = only.find("refunds") != std::string::npos;
   }
 
   server::ServerConfig config;
@@ -168,20 +179,21 @@ int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
       std::fprintf(err, "cannot store the watermark: %s\n", w.ToString().c_str());
     }
   }
-  std::fprintf(out,
-               "{\"categories\":%lld,\"products\":%lld,\"catalog_items\":%lld,\"customers\":%lld,"
-               "\"orders\":%lld,\"events_stored\":%lld,\"events_duplicate\":%lld,\"skipped\":%lld,"
-               "\"requests\":%lld,\"retries\":%lld,\"throttled\":%lld,\"seconds\":%.3f,"
-               "\"watermark\":\"%s\"}\n",
-               static_cast<long long>(report.categories), static_cast<long long>(report.products),
-               static_cast<long long>(report.catalog_items),
-               static_cast<long long>(report.customers), static_cast<long long>(report.orders),
-               static_cast<long long>(sink.stored()), static_cast<long long>(sink.duplicates()),
-               static_cast<long long>(report.skipped + sink.invalid()),
-               static_cast<long long>(report.http.requests),
-               static_cast<long long>(report.http.retries),
-               static_cast<long long>(report.http.throttled), report.seconds,
-               report.watermark_ms > 0 ? FormatMagentoTime(report.watermark_ms).c_str() : "");
+  std::fprintf(
+      out,
+      "{\"categories\":%lld,\"products\":%lld,\"catalog_items\":%lld,\"customers\":%lld,"
+      "\"orders\":%lld,\"refunds\":%lld,\"events_stored\":%lld,\"events_duplicate\":%lld,"
+      "\"skipped\":%lld,"
+      "\"requests\":%lld,\"retries\":%lld,\"throttled\":%lld,\"seconds\":%.3f,"
+      "\"watermark\":\"%s\"}\n",
+      static_cast<long long>(report.categories), static_cast<long long>(report.products),
+      static_cast<long long>(report.catalog_items), static_cast<long long>(report.customers),
+      static_cast<long long>(report.orders), static_cast<long long>(report.refunds),
+      static_cast<long long>(sink.stored()), static_cast<long long>(sink.duplicates()),
+      static_cast<long long>(report.skipped + sink.invalid()),
+      static_cast<long long>(report.http.requests), static_cast<long long>(report.http.retries),
+      static_cast<long long>(report.http.throttled), report.seconds,
+      report.watermark_ms > 0 ? FormatMagentoTime(report.watermark_ms).c_str() : "");
   return 0;
 }
 

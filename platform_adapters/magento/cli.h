@@ -2,9 +2,12 @@
 // through the admin REST API (importer.h), with progress on stderr and a JSON summary on stdout.
 //
 //   vitrine-server magento import --base-url https://shop.example --token <integration token>
-//       [--db vitrine.db] [--store default] [--since "2024-01-01 00:00:00"] [--msi]
+//       [--db vitrine.db] [--store-code default] [--since "2024-01-01 00:00:00"] [--msi]
 //       [--consumer-key K --consumer-secret S --access-token T --access-token-secret TS]
-//       [--page-size 300] [--only products,customers,orders] [--ca-file FILE]
+//       [--page-size 300] [--only products,customers,orders,refunds] [--ca-file FILE]
+//
+// --store-code (or --store) names the store view whose catalog is imported (REST path
+// /rest/<code>/V1/...); orders and refunds of every view come in either way.
 //
 // --since takes Magento's UTC format or "auto" (the watermark the previous import of this
 // database stored). Orders and customers go through the ingest service in batches, so they are

@@ -1,5 +1,6 @@
 #include "platform_adapters/magento/importer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <unordered_map>
@@ -17,31 +18,113 @@ std::vector<SearchFilter> Since(const ImportOptions& options) {
   return {{"updated_at", FormatMagentoTime(*options.updated_since_ms), "gteq"}};
 }
 
-}  // namespace
+constexpr size_t kOrdersPerLookup = 100;
 
-StatusOr<StoreContext> LoadStoreContext(RestClient& client) {
-  auto configs = client.Get("V1/store/storeConfigs");
-  if (!configs.ok()) return configs.status();
-  const JsonValue* chosen = nullptr;
-  for (const JsonValue& c : configs->items()) {
-    if (chosen == nullptr) chosen = &c;
-    if (JsonText(c, "code") == client.options().store_code) {
-      chosen = &c;
-      break;
+template <typename StoreOf, typename Watermark>
+Status ImportRefunds(RestClient& client, const ImportOptions& options, ImportSink& sink,
+                     const StoreOf& store_of, std::unordered_map<int64_t, OrderRef>& order_refs,
+                     ImportReport& r, const Watermark& watermark) {
+  auto send = [&](const JsonValue& row, const OrderRef& order) -> Status {
+    auto memo = MapCreditMemo(row, order, store_of(row));
+    if (!memo) {
+      ++r.skipped;  // canceled: nothing was refunded
+      return Status::Ok();
+    }
+    watermark(memo->updated_at_ms);
+    ++r.refunds;
+    return sink.OnRefund(*memo);
+  };
+  std::vector<JsonValue> unresolved;  // memos of orders this run did not read
+  Status failed;
+  Status s = client.SearchAll(
+      "V1/creditmemos", Since(options), "entity_id", "entity_id",
+      [&](const JsonValue& row) {
+        if (!failed.ok()) return;
+        auto order_id = CreditMemoOrderId(row);
+        if (!order_id) {
+          ++r.skipped;
+          return;
+        }
+        auto it = order_refs.find(*order_id);
+        if (it == order_refs.end()) {
+          unresolved.push_back(row);
+          return;
+        }
+        failed = send(row, it->second);
+      },
+      [&](const SearchProgress& p) { sink.OnProgress("refunds", p.seen, p.total); });
+  if (!s.ok()) return s;
+  if (!failed.ok()) return failed;
+  if (unresolved.empty()) return Status::Ok();
+
+  // Their orders, looked up by entity_id in batches (one search per kOrdersPerLookup orders).
+  std::vector<int64_t> wanted;
+  for (const JsonValue& row : unresolved) {
+    const int64_t id = *CreditMemoOrderId(row);
+    if (!order_refs.count(id) && std::find(wanted.begin(), wanted.end(), id) == wanted.end()) {
+      wanted.push_back(id);
     }
   }
+  std::sort(wanted.begin(), wanted.end());
+  for (size_t at = 0; at < wanted.size(); at += kOrdersPerLookup) {
+    std::string ids;
+    for (size_t i = at; i < std::min(wanted.size(), at + kOrdersPerLookup); ++i) {
+      if (!ids.empty()) ids += ',';
+      ids += std::to_string(wanted[i]);
+    }
+    s = client.SearchAll("V1/orders", {{"entity_id", ids, "in"}}, "entity_id", "entity_id",
+                         [&](const JsonValue& row) {
+                           if (auto o = MapOrder(row, store_of(row))) {
+                             order_refs[o->entity_id] = RefOf(*o);
+                           }
+                         });
+    if (!s.ok()) return s;
+  }
+  for (const JsonValue& row : unresolved) {
+    auto it = order_refs.find(*CreditMemoOrderId(row));
+    if (it == order_refs.end()) {
+      ++r.skipped;  // the order is gone (deleted): nobody to attribute the refund to
+      continue;
+    }
+    if (Status sent = send(row, it->second); !sent.ok()) return sent;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<StoreDirectory> LoadStores(RestClient& client) {
+  auto configs = client.Get("V1/store/storeConfigs");
+  if (!configs.ok()) return configs.status();
+  return ParseStoreConfigs(*configs);
+}
+
+StatusOr<StoreContext> PickStore(const StoreDirectory& stores, RestClient& client) {
+  const std::string& code = client.options().store_code;
   StoreContext store;
-  if (chosen != nullptr) {
-    // The secure URLs are the canonical ones on any shop that has TLS.
-    store.base_url = JsonText(*chosen, "secure_base_link_url");
-    if (store.base_url.empty()) store.base_url = JsonText(*chosen, "base_link_url");
-    store.media_url = JsonText(*chosen, "secure_base_media_url");
-    if (store.media_url.empty()) store.media_url = JsonText(*chosen, "base_media_url");
-    if (auto c = JsonText(*chosen, "base_currency_code"); !c.empty()) store.currency = c;
+  if (const StoreContext* named = stores.FindCode(code)) {
+    store = *named;
+  } else if (code.empty() || code == "all") {
+    for (const auto& [id, view] : stores.by_id) {
+      if (id > 0) {
+        store = view;
+        break;
+      }
+    }
+  } else if (!stores.by_id.empty()) {
+    return Status(Status::Kind::kNotFound, "unknown_store",
+                  "store code '" + code +
+                      "' is not a store view of this shop (store views: " + stores.Codes() + ")");
   }
   if (store.base_url.empty()) store.base_url = client.options().base_url + "/";
   if (store.media_url.empty()) store.media_url = store.base_url + "media/";
   return store;
+}
+
+StatusOr<StoreContext> LoadStoreContext(RestClient& client) {
+  auto stores = LoadStores(client);
+  if (!stores.ok()) return stores.status();
+  return PickStore(*stores, client);
 }
 
 Status Import(RestClient& client, const ImportOptions& options, ImportSink& sink,
@@ -56,10 +139,18 @@ Status Import(RestClient& client, const ImportOptions& options, ImportSink& sink
   };
   auto watermark = [&r](int64_t ms) { r.watermark_ms = std::max(r.watermark_ms, ms); };
 
-  auto store = LoadStoreContext(client);
+  auto stores = LoadStores(client);
+  if (!stores.ok()) return finish(stores.status());
+  auto store = PickStore(*stores, client);
   if (!store.ok()) return finish(store.status());
   if (!options.base_url.empty()) store->base_url = options.base_url;
   if (!options.currency.empty()) store->currency = options.currency;
+  // An order or credit memo is priced in its own store view's currency where it lacks one.
+  auto store_of = [&](const JsonValue& row) -> const StoreContext& {
+    auto id = shopify::ParseInt64(JsonText(row, "store_id"));
+    const StoreContext* own = id ? stores->Find(*id) : nullptr;
+    return own != nullptr && options.currency.empty() ? *own : *store;
+  };
 
   if (options.products) {
     std::vector<Category> categories;
@@ -141,11 +232,22 @@ Status Import(RestClient& client, const ImportOptions& options, ImportSink& sink
                                      [&](const Customer& c) { return sink.OnCustomer(c); }));
     if (!s.ok()) return finish(s);
   }
+  // The orders credit memos refer to (refunds need the buyer and the order number).
+  std::unordered_map<int64_t, OrderRef> order_refs;
   if (options.orders) {
-    Status s = stream("orders", "V1/orders", "entity_id", r.orders,
-                      std::make_pair([&](const JsonValue& row) { return MapOrder(row, *store); },
-                                     [&](const Order& o) { return sink.OnOrder(o); }));
+    Status s =
+        stream("orders", "V1/orders", "entity_id", r.orders,
+               std::make_pair([&](const JsonValue& row) { return MapOrder(row, store_of(row)); },
+                              [&](const Order& o) {
+                                if (options.refunds) order_refs[o.entity_id] = RefOf(o);
+                                return sink.OnOrder(o);
+                              }));
     if (!s.ok()) return finish(s);
+  }
+  if (options.refunds) {
+    if (Status s = ImportRefunds(client, options, sink, store_of, order_refs, r, watermark);
+        !s.ok())
+      return finish(s);
   }
   return finish(Status::Ok());
 }

@@ -241,6 +241,13 @@ Status InboxProcessor::Apply(const Notification& n, std::string* outcome) {
     return inbox_->OfferVersion(key, updated_at_ms);
   };
   StatusOr<bool> fresh = true;
+  if (n.product && !n.store.code.empty() && n.store.code != options_.catalog_store) {
+    // Checked before the version is offered: another view's save must not make this view's
+    // next save look stale either.
+    *outcome = "ignored: store view '" + n.store.code.substr(0, 64) + "' is not the catalog's ('" +
+               options_.catalog_store + "')";
+    return Status::Ok();
+  }
   if (n.product) {
     fresh = offer("product:" + std::to_string(n.product->id), n.product->updated_at_ms);
     if (fresh.ok() && *fresh) {
@@ -261,6 +268,12 @@ Status InboxProcessor::Apply(const Notification& n, std::string* outcome) {
     fresh = offer("order:" + std::to_string(n.order->entity_id), n.order->updated_at_ms);
     if (fresh.ok() && *fresh) {
       if (Status s = sink_->OnOrder(*n.order); !s.ok()) return s;
+    }
+  } else if (n.refund) {
+    // The event id is the memo's, so a re-saved memo (a comment added) is a duplicate event.
+    fresh = offer("creditmemo:" + std::to_string(n.refund->entity_id), n.refund->updated_at_ms);
+    if (fresh.ok() && *fresh) {
+      if (Status s = sink_->OnRefund(*n.refund); !s.ok()) return s;
     }
   }
   if (!fresh.ok()) return fresh.status();
@@ -297,7 +310,9 @@ StatusOr<int> InboxProcessor::ProcessPending() {
         outcome = "failed: " + s.ToString();
       } else {
         std::lock_guard<std::mutex> lock(mu_);
-        ++(outcome == "stale" ? stats_.stale : stats_.applied);
+        ++(outcome == "stale"                 ? stats_.stale
+           : outcome.starts_with("ignored: ") ? stats_.ignored
+                                              : stats_.applied);
       }
       if (Status m = inbox_->MarkDone(entry.seq, outcome, options_.clock()); !m.ok()) return m;
       ++finished;

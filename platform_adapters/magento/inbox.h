@@ -89,13 +89,17 @@ struct ProcessorOptions {
   int64_t retry_delay_ms = 5000;   // after a sink failure (store unavailable)
   int max_attempts = 20;           // then the row is marked failed and left for an operator
   std::function<int64_t()> clock;  // Unix ms; default system clock
+  // The store view the catalog describes: product.saved notifications rendered for another view
+  // (another language's title, another website's price) are ignored, so they never overwrite
+  // this view's items. Notifications without a store code (older modules) are applied.
+  std::string catalog_store = "default";
 };
 
 struct ProcessorStats {
   int64_t applied = 0;
   int64_t stale = 0;      // older than what was applied
   int64_t malformed = 0;  // verified but not mappable: kept with the reason, not retried
-  int64_t ignored = 0;    // unsupported topics
+  int64_t ignored = 0;    // unsupported topics, products of another store view
   int64_t failures = 0;   // sink errors (retried)
 };
 

@@ -101,6 +101,8 @@ std::optional<Notification> ParseNotification(std::string_view body, Notificatio
   Notification n;
   n.topic = JsonText(root, "topic");
   if (const JsonValue* store = root.Find("store"); store && store->is_object()) {
+    n.store.code = JsonText(*store, "code");
+    if (const JsonValue* id = store->Find("id"); id && id->AsInt64()) n.store.id = *id->AsInt64();
     n.store.base_url = JsonText(*store, "base_url");
     n.store.media_url = JsonText(*store, "media_url");
     if (auto c = JsonText(*store, "currency"); !c.empty()) n.store.currency = c;
@@ -124,6 +126,19 @@ std::optional<Notification> ParseNotification(std::string_view body, Notificatio
   } else if (n.topic == "order.saved") {
     n.order = MapOrder(*data, n.store, &map_error);
     if (!n.order) return fail(map_error.message);
+  } else if (n.topic == "creditmemo.saved") {
+    // A memo names its order by entity id only; the module sends the order along.
+    const JsonValue* order_json = root.Find("order");
+    if (order_json == nullptr || !order_json->is_object()) {
+      return fail("creditmemo.saved without its order");
+    }
+    auto order = MapOrder(*order_json, n.store, &map_error);
+    if (!order) return fail("creditmemo.saved: " + map_error.message);
+    if (const JsonValue* state = data->Find("state"); state && state->AsInt64() == 3) {
+      return fail("canceled credit memo: nothing was refunded", true);
+    }
+    n.refund = MapCreditMemo(*data, RefOf(*order), n.store, &map_error);
+    if (!n.refund) return fail(map_error.message);
   } else {
     return fail("unsupported topic '" + n.topic.substr(0, 64) + "'", true);
   }

@@ -9,9 +9,14 @@
 //   X-Vitrine-Signature: "v1=" + hex(HMAC-SHA256(secret, timestamp + "." + event_id + "." + raw
 //                        body)); several "v1=" values separated by commas are accepted (the
 //                        module signs with the new and the old secret while rotating)
-//   body: {"topic": "order.saved" | "customer.saved" | "product.saved" | "product.deleted",
-//          "store": {"code", "base_url", "media_url", "currency"},
-//          "data": <the entity as Magento's REST API renders it>}
+//   body: {"topic": "order.saved" | "customer.saved" | "product.saved" | "product.deleted" |
+//                   "creditmemo.saved",
+//          "store": {"code", "id", "base_url", "media_url", "currency"},
+//          "data": <the entity as Magento's REST API renders it>,
+//          "order": <creditmemo.saved only: the memo's order as the REST API renders it>}
+//   "store" is the store view the entity is rendered for: for products the view the module is
+//   configured to describe (a save in another view's scope is rendered for that view again), for
+//   orders, credit memos and customers the view they belong to.
 // The timestamp bounds replays (default 5 minutes either way); the event id is the dedup key.
 //
 // Verification compares in constant time (CRYPTO_memcmp) and looks at nothing but the headers
@@ -68,6 +73,7 @@ struct Notification {
   std::optional<int64_t> deleted_product_id;  // product.deleted
   std::optional<Customer> customer;           // customer.saved
   std::optional<Order> order;                 // order.saved
+  std::optional<CreditMemo> refund;           // creditmemo.saved
 };
 
 struct NotificationError {

@@ -287,6 +287,7 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
   const int64_t created_ms = ParseMagentoTime(JsonText(object, "created_at")).value_or(0);
   const bool guest = Int(object, "customer_is_guest").value_or(0) != 0;
   if (auto cid = Int(object, "customer_id"); cid && !guest) o.customer_id = *cid;
+  o.store_id = Int(object, "store_id");
 
   std::string currency = JsonText(object, "order_currency_code");
   if (currency.empty()) currency = store.currency;
@@ -312,6 +313,7 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
   info.set_tax_micros(Micros(object, "tax_amount").value_or(0));
   info.set_shipping_micros(Micros(object, "shipping_amount").value_or(0));
   info.set_coupon(JsonText(object, "coupon_code"));
+  if (o.store_id) (*e.mutable_properties())["magento_store_id"] = std::to_string(*o.store_id);
 
   // Lines: a configurable or bundle row carries the parent product and the price; its child rows
   // (parent_item_id set) repeat the quantity with price 0. Keep the parents, take the variant id
@@ -323,6 +325,8 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
       auto parent = Int(it, "parent_item_id");
       auto product = Int(it, "product_id");
       if (parent && product) child_product_of.emplace(*parent, *product);
+      if (auto item_id = Int(it, "item_id"); parent && item_id)
+        o.parent_item_of[*item_id] = *parent;
     }
     int32_t position = 0;
     for (const JsonValue& it : items->items()) {
@@ -344,6 +348,176 @@ std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store
     }
   }
   return o;
+}
+
+OrderRef RefOf(const Order& order) {
+  OrderRef ref;
+  ref.entity_id = order.entity_id;
+  ref.increment_id = order.increment_id;
+  ref.user_id = order.event.user_id();
+  ref.anonymous_id = order.event.anonymous_id();
+  ref.currency = order.event.order().currency();
+  ref.parent_item_of = order.parent_item_of;
+  return ref;
+}
+
+std::optional<int64_t> CreditMemoOrderId(const JsonValue& memo) { return Int(memo, "order_id"); }
+
+std::optional<CreditMemo> MapCreditMemo(const JsonValue& object, const OrderRef& order,
+                                        const StoreContext& store, MapError* error) {
+  CreditMemo m;
+  auto id = Int(object, "entity_id");
+  if (!id) {
+    SetError(error, "credit memo without an integer entity_id");
+    return std::nullopt;
+  }
+  m.entity_id = *id;
+  auto order_id = CreditMemoOrderId(object);
+  if (!order_id || *order_id != order.entity_id) {
+    SetError(error, "credit memo " + std::to_string(m.entity_id) + " is not for order " +
+                        std::to_string(order.entity_id));
+    return std::nullopt;
+  }
+  m.order_entity_id = *order_id;
+  m.increment_id = JsonText(object, "increment_id");
+  m.state = static_cast<int>(Int(object, "state").value_or(2));
+  if (m.state == 3) {
+    SetError(error, "credit memo " + std::to_string(m.entity_id) + " was canceled");
+    return std::nullopt;
+  }
+  m.updated_at = JsonText(object, "updated_at");
+  m.updated_at_ms = ParseMagentoTime(m.updated_at).value_or(0);
+  const int64_t created_ms = ParseMagentoTime(JsonText(object, "created_at")).value_or(0);
+
+  std::string currency = JsonText(object, "order_currency_code");
+  if (currency.empty()) currency = order.currency;
+  if (currency.empty()) currency = store.currency;
+
+  v1::Event& e = m.event;
+  e.set_type("order_refunded");
+  e.set_event_id(
+      StableEventId("magento/creditmemo/" + std::to_string(m.entity_id) + "/" + e.type()));
+  e.set_occurred_at_ms(created_ms > 0 ? created_ms : std::max<int64_t>(m.updated_at_ms, 1));
+  e.set_user_id(order.user_id);
+  e.set_anonymous_id(order.anonymous_id.empty() ? "magento:order:" + std::to_string(order.entity_id)
+                                                : order.anonymous_id);
+  v1::OrderInfo& info = *e.mutable_order();
+  info.set_order_id(order.increment_id.empty() ? std::to_string(order.entity_id)
+                                               : order.increment_id);
+  info.set_value_micros(std::max<int64_t>(Micros(object, "grand_total").value_or(0), 0));
+  info.set_currency(currency);
+  info.set_tax_micros(Micros(object, "tax_amount").value_or(0));
+  info.set_shipping_micros(Micros(object, "shipping_amount").value_or(0));
+  auto& props = *e.mutable_properties();
+  props["magento_creditmemo_id"] = std::to_string(m.entity_id);
+  if (!m.increment_id.empty()) props["magento_creditmemo"] = m.increment_id;
+  if (auto adjustment = Micros(object, "adjustment"); adjustment && *adjustment != 0) {
+    props["magento_adjustment"] = JsonText(object, "adjustment");
+  }
+  if (auto v = JsonText(object, "store_id"); !v.empty()) props["magento_store_id"] = v;
+
+  // Rows: one per order item, children of configurable/bundle rows included (their price is on
+  // the parent row). A child row names the variant of its parent's line. Where the order's rows
+  // are not known (an order rendered without them), a configurable child is recognised the way
+  // Magento writes it: price 0 and the parent row's sku (the parent row carries the chosen
+  // child's sku) under another product id.
+  const JsonValue* items = object.Find("items");
+  std::unordered_map<int64_t, int64_t> variant_of;  // parent order item id -> child product id
+  std::vector<const JsonValue*> rows;
+  if (items != nullptr) {
+    for (const JsonValue& it : items->items()) {
+      auto order_item = Int(it, "order_item_id");
+      std::optional<int64_t> parent;
+      if (auto known =
+              order_item ? order.parent_item_of.find(*order_item) : order.parent_item_of.end();
+          known != order.parent_item_of.end()) {
+        parent = known->second;
+      } else if (Micros(it, "price").value_or(0) == 0) {
+        const std::string sku = JsonText(it, "sku");
+        const std::string product = JsonText(it, "product_id");
+        for (const JsonValue& other : items->items()) {
+          if (&other != &it && !sku.empty() && JsonText(other, "sku") == sku &&
+              JsonText(other, "product_id") != product && Micros(other, "price").value_or(0) > 0) {
+            parent = Int(other, "order_item_id");
+            break;
+          }
+        }
+      }
+      if (parent) {
+        if (auto product = Int(it, "product_id")) variant_of.emplace(*parent, *product);
+        continue;
+      }
+      rows.push_back(&it);
+    }
+  }
+  auto add_lines = [&](bool refunded_only) {
+    int32_t position = 0;
+    for (const JsonValue* it : rows) {
+      const int64_t qty = Micros(*it, "qty").value_or(0);
+      if (refunded_only && qty <= 0) continue;
+      v1::ProductLine& line = *e.add_products();
+      line.set_product_id(JsonText(*it, "product_id"));
+      line.set_sku(JsonText(*it, "sku"));
+      line.set_name(JsonText(*it, "name"));
+      line.set_currency(currency);
+      // Whole units; a fractional quantity (weight-sold goods) counts as one line unit.
+      line.set_quantity(refunded_only ? ClampToInt32(std::max<int64_t>(qty / 1000000, 1)) : 0);
+      line.set_price_micros(refunded_only ? std::max<int64_t>(Micros(*it, "price").value_or(0), 0)
+                                          : 0);
+      line.set_position(position++);
+      if (auto order_item = Int(*it, "order_item_id")) {
+        if (auto v = variant_of.find(*order_item); v != variant_of.end()) {
+          line.set_variant_id(std::to_string(v->second));
+        }
+      }
+      if (line.product_id().empty()) line.set_product_id(line.sku());
+    }
+  };
+  add_lines(/*refunded_only=*/true);
+  props["magento_refund"] = e.products_size() > 0 ? "items" : "adjustment";
+  if (e.products_size() == 0) add_lines(/*refunded_only=*/false);
+  return m;
+}
+
+const StoreContext* StoreDirectory::Find(int64_t id) const {
+  auto it = by_id.find(id);
+  return it == by_id.end() ? nullptr : &it->second;
+}
+
+const StoreContext* StoreDirectory::FindCode(std::string_view code) const {
+  for (const auto& [id, store] : by_id) {
+    if (store.code == code) return &store;
+  }
+  return nullptr;
+}
+
+std::string StoreDirectory::Codes() const {
+  std::string out;
+  for (const auto& [id, store] : by_id) {
+    if (!out.empty()) out += ", ";
+    out += store.code;
+  }
+  return out;
+}
+
+StoreDirectory ParseStoreConfigs(const JsonValue& configs) {
+  StoreDirectory out;
+  for (const JsonValue& c : configs.items()) {
+    StoreContext store;
+    store.id = Int(c, "id").value_or(-1);
+    store.code = JsonText(c, "code");
+    // The secure URLs are the canonical ones on any shop that has TLS.
+    store.base_url = JsonText(c, "secure_base_link_url");
+    if (store.base_url.empty()) store.base_url = JsonText(c, "base_link_url");
+    store.media_url = JsonText(c, "secure_base_media_url");
+    if (store.media_url.empty()) store.media_url = JsonText(c, "base_media_url");
+    if (auto currency = JsonText(c, "base_currency_code"); !currency.empty()) {
+      store.currency = currency;
+    }
+    if (store.id < 0) continue;
+    out.by_id[store.id] = std::move(store);
+  }
+  return out;
 }
 
 std::optional<Category> MapCategory(const JsonValue& object) {

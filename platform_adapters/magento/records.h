@@ -1,5 +1,6 @@
 // Magento 2 REST objects mapped onto the server's own types: products become v1::CatalogItem,
-// orders become order_completed / order_cancelled v1::Event, customers become identify events.
+// orders become order_completed / order_cancelled v1::Event, credit memos become order_refunded
+// v1::Event, customers become identify events.
 // No third record shape: each mapped value is the server type plus the few Magento fields the
 // importer and the change-notification queue need (entity id, updated_at for newest-wins).
 //
@@ -34,6 +35,8 @@ using JsonValue = ::vitrine::shopify::JsonValue;
 
 // What a product or order needs from the store view to become absolute URLs and priced items.
 struct StoreContext {
+  std::string code;                               // store view code ("default"); "" when unknown
+  int64_t id = -1;                                // store_id (0 is the admin scope); -1 unknown
   std::string base_url;                           // "https://shop.example/" (trailing slash)
   std::string media_url;                          // "https://shop.example/media/"
   std::string currency = "USD";                   // base currency of the store view
@@ -64,13 +67,45 @@ struct Customer {
 
 struct Order {
   int64_t entity_id = 0;
+  std::optional<int64_t> store_id;     // the store view the order was placed in
   std::string increment_id;            // "000000003": the order number shoppers and the SDK see
   std::string state;                   // new, processing, complete, canceled, closed, ...
   std::string status;                  // pending, processing, ...
   std::optional<int64_t> customer_id;  // absent for guests
   std::string updated_at;
   int64_t updated_at_ms = 0;
+  // Order item id of each configurable/bundle child row -> its parent row's item id.
+  std::map<int64_t, int64_t> parent_item_of;
   v1::Event event;  // order_completed, or order_cancelled when state is canceled
+};
+
+// What a credit memo needs from its order: a credit memo names its order only by entity id, so
+// the buyer and the order number (the SDK's order_id) come from the order.
+struct OrderRef {
+  int64_t entity_id = 0;
+  std::string increment_id;
+  std::string user_id;
+  std::string anonymous_id;
+  std::string currency;
+  std::map<int64_t, int64_t> parent_item_of;  // as in Order
+};
+OrderRef RefOf(const Order& order);
+
+// A credit memo (refund) as an order_refunded event: event id derived from the credit memo's
+// entity id (one refund event per credit memo however often it is imported or notified),
+// order.order_id the order's increment id, order.value_micros the amount refunded (the memo's
+// grand_total: items, shipping, tax and adjustments), lines the refunded items (qty > 0; a
+// configurable child's row folded into its parent as variant_id). A refund of an adjustment only
+// (every item at qty 0) keeps the memo's item rows at price 0 so the event still names what was
+// bought; properties["magento_refund"] says "items" or "adjustment".
+struct CreditMemo {
+  int64_t entity_id = 0;
+  std::string increment_id;
+  int64_t order_entity_id = 0;
+  int state = 2;  // 1 open, 2 refunded, 3 canceled
+  std::string updated_at;
+  int64_t updated_at_ms = 0;
+  v1::Event event;  // order_refunded
 };
 
 struct Category {
@@ -92,6 +127,22 @@ std::optional<Customer> MapCustomer(const JsonValue& object, MapError* error = n
 std::optional<Order> MapOrder(const JsonValue& object, const StoreContext& store,
                               MapError* error = nullptr);
 std::optional<Category> MapCategory(const JsonValue& object);
+// The order entity id a credit memo belongs to (its `order_id`); nullopt when absent.
+std::optional<int64_t> CreditMemoOrderId(const JsonValue& memo);
+// nullopt (with `error`) without an entity id, when `order` is not the memo's order, or for a
+// canceled credit memo (state 3: nothing was refunded).
+std::optional<CreditMemo> MapCreditMemo(const JsonValue& memo, const OrderRef& order,
+                                        const StoreContext& store, MapError* error = nullptr);
+
+// Every store view of the shop, from GET /V1/store/storeConfigs: the currency and URLs that go
+// with a row's store_id, and the view a store code names.
+struct StoreDirectory {
+  std::map<int64_t, StoreContext> by_id;
+  const StoreContext* Find(int64_t id) const;
+  const StoreContext* FindCode(std::string_view code) const;
+  std::string Codes() const;  // "default, fr" (for messages)
+};
+StoreDirectory ParseStoreConfigs(const JsonValue& configs);
 
 // "Default Category/Gear/Bags" minus the root levels (level <= 1 is the tree root, level 2 the
 // store's root category): category id -> "Gear/Bags".

@@ -34,6 +34,12 @@ Status AppSink::OnOrder(const Order& order) {
   return IngestOne(order.event);
 }
 
+Status AppSink::OnRefund(const CreditMemo& refund) {
+  // A memo without any item row cannot be an order event (records.h keeps every row it has).
+  if (refund.event.products_size() == 0) return Status::Ok();
+  return IngestOne(refund.event);
+}
+
 Status AppSink::OnProductDeleted(int64_t product_id) {
   auto item = app_->catalog().Get(std::to_string(product_id));
   if (!item) return Status::Ok();
@@ -53,6 +59,7 @@ StatusOr<std::unique_ptr<MagentoRouteModule>> MagentoRouteModule::Create(
   module->sink_ = std::make_unique<AppSink>(app);
   ProcessorOptions processor;
   processor.clock = options.clock_ms;
+  processor.catalog_store = options.catalog_store;
   module->processor_ =
       std::make_unique<InboxProcessor>(module->inbox_.get(), module->sink_.get(), processor);
   if (options.start_processor) module->processor_->Start();
@@ -108,6 +115,10 @@ Status MountMagento(server::App& app) {
   if (const char* previous = std::getenv("VITRINE_MAGENTO_SECRET_PREVIOUS");
       previous != nullptr && *previous != '\0') {
     options.signature.secrets.emplace_back(previous);
+  }
+  if (const char* store = std::getenv("VITRINE_MAGENTO_STORE");
+      store != nullptr && *store != '\0') {
+    options.catalog_store = store;
   }
   auto module = MagentoRouteModule::Create(&app, std::move(options));
   if (!module.ok()) return module.status();

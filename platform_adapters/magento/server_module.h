@@ -10,7 +10,9 @@
 //
 // Mounting: MountMagento(app) reads the shared secret from the environment variable
 // VITRINE_MAGENTO_SECRET (a previous one from VITRINE_MAGENTO_SECRET_PREVIOUS during rotation)
-// and mounts nothing without it. The inbox lives in the server's SQLite file (its own tables).
+// and mounts nothing without it; VITRINE_MAGENTO_STORE names the catalog's store view (default
+// "default", the same code `magento import --store-code` reads). The inbox lives in the server's
+// SQLite file (its own tables).
 //
 // Thread safety: Handle is thread-safe. Ownership: the module owns its inbox and processor; the
 // App (which owns the module) must outlive it, which App's member order guarantees.
@@ -34,6 +36,7 @@ class AppSink : public NotificationSink {
   Status OnCatalog(const std::vector<v1::CatalogItem>& items) override;
   Status OnCustomer(const Customer& customer) override;
   Status OnOrder(const Order& order) override;
+  Status OnRefund(const CreditMemo& refund) override;
   Status OnProductDeleted(int64_t product_id) override;
 
  private:
@@ -46,6 +49,8 @@ struct MagentoModuleOptions {
   std::string inbox_path;             // SQLite file; the server's own database file by default
   bool start_processor = true;        // tests stop it to show what a restart finds
   std::function<int64_t()> clock_ms;  // default: the App's clock
+  // The store view whose product notifications reach the catalog (ProcessorOptions).
+  std::string catalog_store = "default";
 };
 
 class MagentoRouteModule : public server::RouteModule {

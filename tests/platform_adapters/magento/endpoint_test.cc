@@ -183,6 +183,114 @@ TEST_F(MagentoEndpointTest, OrderFromMagentoAndFromTheSdkCountsOnce) {
   EXPECT_EQ(server.app().store().Stats()->orders, 1);
 }
 
+// Events of one type in the server's store, with the profile each landed in.
+std::vector<std::pair<int64_t, v1::Event>> EventsOfType(App& app, const std::string& type) {
+  std::vector<std::pair<int64_t, v1::Event>> out;
+  EXPECT_TRUE(app.store()
+                  .ScanEvents([&](int64_t profile, const v1::Event& e) {
+                    if (e.type() == type) out.emplace_back(profile, e);
+                  })
+                  .ok());
+  return out;
+}
+
+// creditmemo.saved as the module sends it: the memo plus its order. The memo is Adobe's
+// documented invoice of order 3, which has the credit memo's shape (records_test.cc).
+TEST_F(MagentoEndpointTest, CreditMemoNotificationIsOneRefundInTheBuyersProfile) {
+  VITRINE_REQUIRE_MAGENTO_FIXTURES();
+  Mounted m;
+  TestServer server(ServerConfig{}, MountWith(m, Options()));
+  auto order = testing::FixtureResponse("docs/tutorials__orders__order-create-order.1.json");
+  auto memo = testing::FixtureResponse("docs/tutorials__orders__order-create-invoice.1.json");
+  ASSERT_TRUE(order && memo);
+  const std::string order_body =
+      R"({"topic":"order.saved",)" + kStore + R"(,"data":)" + testing::ToJson(*order) + "}";
+  const std::string memo_body = R"({"topic":"creditmemo.saved",)" + kStore + R"(,"data":)" +
+                                testing::ToJson(*memo) + R"(,"order":)" + testing::ToJson(*order) +
+                                "}";
+  EXPECT_EQ(Post(server.port(), order_body, "o3").status, 202);
+  EXPECT_EQ(Post(server.port(), memo_body, "cm3").status, 202);
+  EXPECT_EQ(Post(server.port(), memo_body, "cm3").status, 200);  // the module's retry
+  // The memo saved again (a comment added, say): a new notification id, the same refund.
+  std::string resaved = memo_body;
+  const std::string stamp = R"("updated_at":"2017-08-21 22:36:03")";
+  resaved.replace(resaved.find(stamp), stamp.size(), R"("updated_at":"2017-08-22 09:00:00")");
+  EXPECT_EQ(Post(server.port(), resaved, "cm3-resaved").status, 202);
+  ASSERT_TRUE(m.module->processor().WaitDrained(30000));
+  EXPECT_EQ(*m.module->inbox().Outcome("cm3"), "applied");
+  auto refunds = EventsOfType(server.app(), "order_refunded");
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0].second.order().order_id(), "000000003");
+  EXPECT_EQ(refunds[0].second.order().value_micros(), 165000000);
+  auto orders = EventsOfType(server.app(), "order_completed");
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(refunds[0].first, orders[0].first);        // the buyer's profile
+  EXPECT_EQ(server.app().store().Stats()->orders, 1);  // a refund is not another order
+
+  // Without its order the memo cannot be attributed: kept as malformed, not retried.
+  const std::string orphan =
+      R"({"topic":"creditmemo.saved",)" + kStore + R"(,"data":)" + testing::ToJson(*memo) + "}";
+  EXPECT_EQ(Post(server.port(), orphan, "cm-orphan").status, 202);
+  ASSERT_TRUE(m.module->processor().WaitDrained(30000));
+  EXPECT_EQ(*m.module->inbox().Outcome("cm-orphan"),
+            "malformed: creditmemo.saved without its order");
+}
+
+std::string StoreProductBody(const std::string& code, int64_t store_id, const std::string& name,
+                             const std::string& updated_at) {
+  std::string body = ProductBody(7, name, updated_at);
+  body.replace(body.find(kStore), kStore.size(),
+               R"("store":{"code":")" + code + R"(","id":)" + std::to_string(store_id) +
+                   R"(,"base_url":"https://shop.example/)" + (code == "default" ? "" : code + "/") +
+                   R"(","currency":")" + (code == "fr" ? "EUR" : "USD") + R"("})");
+  return body;
+}
+
+TEST_F(MagentoEndpointTest, AnotherStoreViewsProductNeverOverwritesTheCatalogsView) {
+  Mounted m;
+  TestServer server(ServerConfig{}, MountWith(m, Options()));
+  const uint16_t port = server.port();
+  EXPECT_EQ(Post(port, StoreProductBody("default", 1, "Tee", "2026-01-01 00:00:00"), "d1").status,
+            202);
+  // Saved later in the French view's scope: its own title and currency.
+  EXPECT_EQ(Post(port, StoreProductBody("fr", 2, "T-shirt", "2026-01-02 00:00:00"), "f1").status,
+            202);
+  ASSERT_TRUE(m.module->processor().WaitDrained(30000));
+  auto item = server.app().catalog().Get("7");
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->title(), "Tee");
+  EXPECT_EQ(item->currency(), "USD");
+  EXPECT_EQ(item->url(), "https://shop.example/p7.html");
+  EXPECT_EQ(*m.module->inbox().Outcome("f1"),
+            "ignored: store view 'fr' is not the catalog's ('default')");
+  EXPECT_EQ(m.module->processor().stats().ignored, 1);
+  // The default view's next save is not taken for stale because of the French one.
+  EXPECT_EQ(
+      Post(port, StoreProductBody("default", 1, "Tee v2", "2026-01-01 12:00:00"), "d2").status,
+      202);
+  ASSERT_TRUE(m.module->processor().WaitDrained(30000));
+  EXPECT_EQ(server.app().catalog().Get("7")->title(), "Tee v2");
+}
+
+TEST_F(MagentoEndpointTest, ACatalogConfiguredForAnotherViewTakesThatViewsProducts) {
+  Mounted m;
+  MagentoModuleOptions options = Options();
+  options.catalog_store = "fr";
+  TestServer server(ServerConfig{}, MountWith(m, options));
+  EXPECT_EQ(
+      Post(server.port(), StoreProductBody("fr", 2, "T-shirt", "2026-01-02 00:00:00"), "f1").status,
+      202);
+  EXPECT_EQ(Post(server.port(), StoreProductBody("default", 1, "Tee", "2026-01-03 00:00:00"), "d1")
+                .status,
+            202);
+  ASSERT_TRUE(m.module->processor().WaitDrained(30000));
+  auto item = server.app().catalog().Get("7");
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->title(), "T-shirt");
+  EXPECT_EQ(item->currency(), "EUR");
+  EXPECT_EQ(item->url(), "https://shop.example/fr/p7.html");
+}
+
 TEST_F(MagentoEndpointTest, MalformedAndUnknownTopicsAreKeptNotRetried) {
   Mounted m;
   TestServer server(ServerConfig{}, MountWith(m, Options()));

@@ -4,7 +4,8 @@
 //  - past the last page, the last page again (always, as Magento does);
 //  - without sortOrders, rows in a different order on every request (unstable order);
 //  - scripted failures: 429 with "Retry-After" (integer, decimal or missing), 503;
-//  - bearer token check with Magento's 401 body.
+//  - bearer token check with Magento's 401 body;
+//  - rows per store view (/rest/<store code>/V1/...), like a store-scoped catalog.
 //
 // Thread safety: the handler runs on the server's connection threads; state is behind a mutex.
 #ifndef VITRINE_TESTS_PLATFORM_ADAPTERS_MAGENTO_FAKE_MAGENTO_H_
@@ -155,7 +156,10 @@ class FakeMagento {
     std::string retry_after;  // "" : header absent
   };
 
-  FakeMagento() : server_([this](const ::vitrine::testing::WireRequest& r) { return Handle(r); }) {}
+  // Every shop has the sales endpoints; a test that sets no credit memos has none.
+  FakeMagento() : server_([this](const ::vitrine::testing::WireRequest& r) { return Handle(r); }) {
+    rows_["V1/creditmemos"] = {};
+  }
 
   std::string url() const { return server_.url(); }
 
@@ -163,6 +167,12 @@ class FakeMagento {
   void SetRows(const std::string& endpoint, std::vector<FakeRow> rows) {
     std::lock_guard<std::mutex> lock(mu_);
     rows_[endpoint] = std::move(rows);
+  }
+  // Rows served only under /rest/<store_code>/ (other codes get SetRows' rows).
+  void SetStoreRows(const std::string& store_code, const std::string& endpoint,
+                    std::vector<FakeRow> rows) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rows_[store_code + "|" + endpoint] = std::move(rows);
   }
   void AddRow(const std::string& endpoint, FakeRow row) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -249,8 +259,10 @@ class FakeMagento {
     if (!path.starts_with("/rest/") || v1 == std::string::npos)
       return Json(404, R"({"message":"x"})");
     const std::string endpoint = path.substr(v1 + 1);
+    const std::string store = path.substr(6, v1 - 6);
     if (endpoint == "V1/store/storeConfigs") return Json(200, store_configs_);
-    auto rows = rows_.find(endpoint);
+    auto rows = rows_.find(store + "|" + endpoint);
+    if (rows == rows_.end()) rows = rows_.find(endpoint);
     if (rows == rows_.end()) {
       return Json(404, R"({"message":"Request does not match any route."})");
     }
@@ -281,7 +293,7 @@ class FakeMagento {
       q[PercentDecode(pair.substr(0, eq))] =
           eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
     }
-    // Filters: updated_at gteq only (what the importer sends).
+    // Filters: updated_at gteq and the row id "in" a list (what the importer sends).
     for (int g = 0; g < 4; ++g) {
       const std::string p = "searchCriteria[filter_groups][" + std::to_string(g) + "][filters][0]";
       if (!q.count(p + "[field]")) break;
@@ -289,6 +301,14 @@ class FakeMagento {
         const std::string since = q[p + "[value]"];
         rows.erase(std::remove_if(rows.begin(), rows.end(),
                                   [&](const FakeRow* r) { return r->updated_at < since; }),
+                   rows.end());
+      } else if (q[p + "[condition_type]"] == "in") {
+        const std::string list = "," + q[p + "[value]"] + ",";
+        rows.erase(std::remove_if(rows.begin(), rows.end(),
+                                  [&](const FakeRow* r) {
+                                    return list.find("," + std::to_string(r->id) + ",") ==
+                                           std::string::npos;
+                                  }),
                    rows.end());
       }
     }

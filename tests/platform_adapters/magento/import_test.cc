@@ -36,15 +36,22 @@ class CollectingSink : public ImportSink {
     if (order.updated_at_ms >= slot.updated_at_ms) slot = order;
     return Status::Ok();
   }
+  Status OnRefund(const CreditMemo& refund) override {
+    ++refund_calls;
+    refunds[refund.entity_id] = refund;
+    return Status::Ok();
+  }
   void OnProgress(std::string_view stage, int64_t done, int64_t total) override {
     progress.push_back(std::string(stage) + " " + std::to_string(done) + "/" +
                        std::to_string(total));
   }
   int catalog_calls = 0;
   int order_calls = 0;
+  int refund_calls = 0;
   std::map<std::string, v1::CatalogItem> catalog;
   std::map<int64_t, Customer> customers;
   std::map<int64_t, Order> orders;
+  std::map<int64_t, CreditMemo> refunds;
   std::vector<std::string> progress;
 };
 
@@ -350,6 +357,151 @@ TEST(MagentoImportTest, MsiSourceItemsOverrideLegacyStock) {
   options.orders = false;
   ASSERT_TRUE(Import(client, options, sink, nullptr).ok());
   EXPECT_EQ(sink.catalog.at("7").stock(), 750);  // central 500 + east 250
+}
+
+FakeRow MemoRow(int64_t id, int64_t order_id, const std::string& updated_at, int qty,
+                const std::string& grand_total, int state = 2) {
+  // The row of OrderJson(order_id): item id order_id * 10, product order_id % 500 + 1.
+  return FakeRow{
+      id, updated_at,
+      "{\"entity_id\":" + std::to_string(id) + ",\"order_id\":" + std::to_string(order_id) +
+          ",\"increment_id\":\"9" + std::to_string(id) + "\",\"state\":" + std::to_string(state) +
+          ",\"grand_total\":" + grand_total + ",\"order_currency_code\":\"USD\",\"created_at\":\"" +
+          updated_at + "\",\"updated_at\":\"" + updated_at + "\",\"items\":[{\"entity_id\":" +
+          std::to_string(id * 10) + ",\"order_item_id\":" + std::to_string(order_id * 10) +
+          ",\"product_id\":" + std::to_string(order_id % 500 + 1) + ",\"sku\":\"SKU-" +
+          std::to_string(order_id % 500 + 1) + "\",\"price\":12.5,\"qty\":" + std::to_string(qty) +
+          "}]}"};
+}
+
+TEST(MagentoImportTest, CreditMemosBecomeRefundsOfTheirOrdersBuyerOncePerMemo) {
+  Harness h;
+  h.fake.SetRows("V1/orders",
+                 {OrderRow(1, "2024-02-01 00:00:00"), OrderRow(2, "2024-02-01 00:00:00"),
+                  OrderRow(3, "2024-02-01 00:00:00")});
+  h.fake.SetRows("V1/creditmemos",
+                 {MemoRow(10, 2, "2024-02-05 00:00:00", 1, "12.5"),
+                  MemoRow(11, 3, "2024-02-06 00:00:00", 1, "12.5", /*state=*/3),  // canceled
+                  MemoRow(12, 1, "2024-02-07 00:00:00", 0, "5")});                // adjustment only
+  RestClient client(h.Options(), h.transport.get());
+  ImportOptions options;
+  options.products = false;
+  options.customers = false;
+  CollectingSink sink;
+  ImportReport report;
+  ASSERT_TRUE(Import(client, options, sink, &report).ok());
+  EXPECT_EQ(report.orders, 3);
+  EXPECT_EQ(report.refunds, 2);
+  EXPECT_EQ(report.skipped, 1);  // the canceled memo
+  ASSERT_EQ(sink.refunds.size(), 2u);
+  const v1::Event& refund = sink.refunds.at(10).event;
+  EXPECT_EQ(refund.type(), "order_refunded");
+  EXPECT_EQ(refund.order().order_id(), "100000002");  // the order's increment id
+  EXPECT_EQ(refund.user_id(), sink.orders.at(2).event.user_id());
+  EXPECT_EQ(refund.anonymous_id(), sink.orders.at(2).event.anonymous_id());
+  EXPECT_EQ(refund.order().value_micros(), 12500000);
+  ASSERT_EQ(refund.products_size(), 1);
+  EXPECT_EQ(refund.products(0).product_id(), "3");
+  EXPECT_EQ(sink.refunds.at(12).event.properties().at("magento_refund"), "adjustment");
+  EXPECT_EQ(sink.refunds.at(12).event.order().value_micros(), 5000000);
+  EXPECT_EQ(report.watermark_ms, ParseMagentoTime("2024-02-07 00:00:00"));
+  // Found through this run's orders: no extra order lookups.
+  for (const std::string& t : h.fake.targets()) {
+    EXPECT_EQ(t.find("condition_type%5D=in"), std::string::npos) << t;
+  }
+
+  // Imported again: the same events (the ingest service stores them once).
+  CollectingSink again;
+  ASSERT_TRUE(Import(client, options, again, nullptr).ok());
+  EXPECT_EQ(again.refunds.at(10).event.event_id(), refund.event_id());
+  EXPECT_NE(refund.event_id(), sink.orders.at(2).event.event_id());
+
+  // Incremental: the memo is new, its order is not; the order is looked up by entity_id.
+  h.fake.AddRow("V1/creditmemos", MemoRow(13, 1, "2024-03-02 00:00:00", 1, "12.5"));
+  h.fake.AddRow("V1/creditmemos", MemoRow(14, 404, "2024-03-03 00:00:00", 1, "12.5"));
+  options.updated_since_ms = ParseMagentoTime("2024-03-01 00:00:00");
+  CollectingSink incremental;
+  ImportReport inc_report;
+  ASSERT_TRUE(Import(client, options, incremental, &inc_report).ok());
+  EXPECT_EQ(inc_report.orders, 0);
+  ASSERT_EQ(incremental.refunds.size(), 1u);
+  EXPECT_EQ(incremental.refunds.at(13).event.order().order_id(), "100000001");
+  EXPECT_EQ(incremental.refunds.at(13).event.user_id(), sink.orders.at(1).event.user_id());
+  EXPECT_EQ(inc_report.skipped, 1);  // memo 14: its order no longer exists
+  int lookups = 0;
+  for (const std::string& t : h.fake.targets()) {
+    if (t.find("condition_type%5D=in") != std::string::npos) {
+      ++lookups;
+      EXPECT_NE(t.find("%5Bvalue%5D=1%2C404"), std::string::npos) << t;
+    }
+  }
+  EXPECT_EQ(lookups, 1);  // both orders in one search
+}
+
+constexpr const char* kTwoStoreViews =
+    R"([{"id":1,"code":"default","website_id":1,"base_currency_code":"USD",)"
+    R"("secure_base_link_url":"https://shop.example/",)"
+    R"("secure_base_media_url":"https://shop.example/media/"},)"
+    R"({"id":2,"code":"fr","website_id":2,"base_currency_code":"EUR",)"
+    R"("secure_base_link_url":"https://shop.example/fr/",)"
+    R"("secure_base_media_url":"https://shop.example/media/"}])";
+
+TEST(MagentoImportTest, StoreCodePicksTheCatalogsViewAndOrdersKeepTheirOwnCurrency) {
+  Harness h;
+  h.fake.SetStoreConfigs(kTwoStoreViews);
+  h.fake.SetRows("V1/categories/list", {});
+  FakeRow tee = ProductRow(1, "2024-01-01 00:00:00");
+  FakeRow tshirt = tee;
+  tshirt.json.replace(tshirt.json.find("Product 1"), 9, "T-shirt");
+  tshirt.json.replace(tshirt.json.find("19.99"), 5, "17.50");
+  h.fake.SetRows("V1/products", {tee});
+  h.fake.SetStoreRows("fr", "V1/products", {tshirt});
+  // One order per view, neither with an order currency: the view's base currency applies.
+  std::string fr_order = OrderJson(5, "2024-02-01 00:00:00");
+  fr_order.replace(fr_order.find("\"order_currency_code\":\"USD\","), 28, "\"store_id\":2,");
+  std::string us_order = OrderJson(6, "2024-02-01 00:00:00");
+  us_order.replace(us_order.find("\"order_currency_code\":\"USD\","), 28, "\"store_id\":1,");
+  h.fake.SetRows("V1/orders",
+                 {{5, "2024-02-01 00:00:00", fr_order}, {6, "2024-02-01 00:00:00", us_order}});
+  ImportOptions options;
+  options.customers = false;
+
+  RestOptions fr = h.Options();
+  fr.store_code = "fr";
+  RestClient fr_client(fr, h.transport.get());
+  CollectingSink fr_sink;
+  ASSERT_TRUE(Import(fr_client, options, fr_sink, nullptr).ok());
+  ASSERT_EQ(fr_sink.catalog.size(), 1u);
+  EXPECT_EQ(fr_sink.catalog.at("1").title(), "T-shirt");
+  EXPECT_EQ(fr_sink.catalog.at("1").price_micros(), 17500000);
+  EXPECT_EQ(fr_sink.catalog.at("1").currency(), "EUR");
+  EXPECT_EQ(fr_sink.catalog.at("1").url(), "https://shop.example/fr/p-1.html");
+  for (const std::string& t : h.fake.targets()) EXPECT_TRUE(t.starts_with("/rest/fr/V1/")) << t;
+  // Orders of every view, each in its view's currency.
+  ASSERT_EQ(fr_sink.orders.size(), 2u);
+  EXPECT_EQ(fr_sink.orders.at(5).event.order().currency(), "EUR");
+  EXPECT_EQ(fr_sink.orders.at(5).event.properties().at("magento_store_id"), "2");
+  EXPECT_EQ(fr_sink.orders.at(6).event.order().currency(), "USD");
+  EXPECT_EQ(fr_sink.orders.at(6).event.products(0).currency(), "USD");
+
+  // The default view's catalog stays the default view's.
+  RestClient us_client(h.Options(), h.transport.get());
+  CollectingSink us_sink;
+  ASSERT_TRUE(Import(us_client, options, us_sink, nullptr).ok());
+  EXPECT_EQ(us_sink.catalog.at("1").title(), "Product 1");
+  EXPECT_EQ(us_sink.catalog.at("1").currency(), "USD");
+  EXPECT_EQ(us_sink.catalog.at("1").url(), "https://shop.example/p-1.html");
+
+  // A store code the shop does not have is refused before anything is imported.
+  RestOptions de = h.Options();
+  de.store_code = "de";
+  RestClient de_client(de, h.transport.get());
+  CollectingSink de_sink;
+  Status s = Import(de_client, options, de_sink, nullptr);
+  EXPECT_EQ(s.kind(), Status::Kind::kNotFound);
+  EXPECT_NE(s.message().find("default, fr"), std::string::npos) << s.message();
+  EXPECT_TRUE(de_sink.catalog.empty());
+  EXPECT_TRUE(de_sink.orders.empty());
 }
 
 // Issue 6, "must show" 4: a 10,000-product / 50,000-order shop, throttled by the fake every 25th

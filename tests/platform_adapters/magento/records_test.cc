@@ -190,6 +190,150 @@ TEST(MagentoRecordsTest, ConfigurableChildrenFoldIntoTheirParent) {
   EXPECT_EQ(catalog[1].price_micros(), 23000000);  // lowest enabled child
 }
 
+// No credit memo in Adobe's documentation examples; the documented invoice of order 3 has the
+// credit memo's shape (the schema's creditmemo and invoice objects share these fields: entity_id,
+// order_id, state 2, grand_total, shipping_amount, items with order_item_id/product_id/sku/price/
+// qty), so read as a credit memo it is a full refund of order 3.
+TEST(MagentoRecordsTest, CreditMemoBecomesOneOrderRefundedForTheOrdersBuyer) {
+  VITRINE_REQUIRE_MAGENTO_FIXTURES();
+  auto order_json = FixtureResponse("docs/tutorials__orders__order-create-order.1.json");
+  auto memo_json = FixtureResponse("docs/tutorials__orders__order-create-invoice.1.json");
+  ASSERT_TRUE(order_json && memo_json);
+  auto order = MapOrder(*order_json, Store());
+  ASSERT_TRUE(order);
+  auto memo = MapCreditMemo(*memo_json, RefOf(*order), Store());
+  ASSERT_TRUE(memo);
+  EXPECT_EQ(memo->entity_id, 3);
+  EXPECT_EQ(memo->order_entity_id, 3);
+  const v1::Event& e = memo->event;
+  EXPECT_EQ(e.type(), "order_refunded");
+  EXPECT_EQ(e.event_id().size(), 16u);
+  EXPECT_NE(e.event_id(), order->event.event_id());
+  EXPECT_EQ(e.occurred_at_ms(), ParseMagentoTime("2017-08-21 22:36:02"));
+  EXPECT_EQ(e.user_id(), "magento:3");
+  EXPECT_EQ(e.anonymous_id(), "magento:customer:3");
+  EXPECT_EQ(e.order().order_id(), "000000003");  // the order's number, not the memo's
+  EXPECT_EQ(e.order().value_micros(), 165000000);
+  EXPECT_EQ(e.order().shipping_micros(), 5000000);
+  EXPECT_EQ(e.order().currency(), "USD");
+  EXPECT_EQ(e.properties().at("magento_refund"), "items");
+  EXPECT_EQ(e.properties().at("magento_creditmemo_id"), "3");
+  // Nine rows: the hoodie's configurable child (price 0, the parent row's sku) folds into the
+  // parent's line as its variant.
+  ASSERT_EQ(e.products_size(), 8);
+  EXPECT_EQ(e.products(0).product_id(), "1553");
+  EXPECT_EQ(e.products(0).price_micros(), 22000000);
+  EXPECT_EQ(e.products(0).quantity(), 1);
+  const v1::ProductLine& hoodie = e.products(7);
+  EXPECT_EQ(hoodie.product_id(), "67");
+  EXPECT_EQ(hoodie.variant_id(), "56");
+  EXPECT_EQ(hoodie.price_micros(), 52000000);
+  // The docs elide the order's other rows, so the bundle's children (rows 6-9 of the "Sprite
+  // Yoga Companion Kit", row 5) stand as lines of their own above. With the order's rows known
+  // (what /V1/orders returns: parent_item_id on each child) the lines are the four the order
+  // was priced by, and they add up to the refund.
+  OrderRef full = RefOf(*order);
+  full.parent_item_of = {{6, 5}, {7, 5}, {8, 5}, {9, 5}, {11, 10}};
+  auto with_rows = MapCreditMemo(*memo_json, full, Store());
+  ASSERT_TRUE(with_rows);
+  ASSERT_EQ(with_rows->event.products_size(), 4);
+  int64_t lines = 0;
+  for (const auto& line : with_rows->event.products()) {
+    lines += line.price_micros() * line.quantity();
+  }
+  EXPECT_EQ(lines + e.order().shipping_micros(), e.order().value_micros());
+  EXPECT_EQ(with_rows->event.products(3).variant_id(), "56");
+  // Idempotent by credit memo id: mapped again, the same event.
+  EXPECT_EQ(MapCreditMemo(*memo_json, RefOf(*order), Store())->event.event_id(), e.event_id());
+  // Not this order's memo; a canceled memo refunded nothing.
+  OrderRef other = RefOf(*order);
+  other.entity_id = 4;
+  MapError error;
+  EXPECT_FALSE(MapCreditMemo(*memo_json, other, Store(), &error));
+  EXPECT_NE(error.message.find("not for order 4"), std::string::npos) << error.message;
+  std::string canceled = testing::ToJson(*memo_json);
+  canceled.replace(canceled.find("\"state\":2"), 9, "\"state\":3");
+  EXPECT_FALSE(MapCreditMemo(Parse(canceled), RefOf(*order), Store()));
+}
+
+TEST(MagentoRecordsTest, PartialAndAdjustmentOnlyRefunds) {
+  // The configurable order of the test above: rows 20 (parent) and 21 (child).
+  auto order = MapOrder(Parse(R"({"entity_id": 9, "increment_id": "000000009", "state": "complete",
+    "customer_is_guest": 1, "customer_email": "Guest@Example.com", "order_currency_code": "EUR",
+    "store_id": 2, "grand_total": 156, "created_at": "2020-07-23 16:59:20",
+    "updated_at": "2020-07-24 08:00:00",
+    "items": [
+      {"item_id": 20, "product_id": 67, "sku": "MH01-S-Gray", "price": 52, "qty_ordered": 2},
+      {"item_id": 21, "parent_item_id": 20, "product_id": 56, "sku": "MH01-S-Gray", "price": 0,
+       "qty_ordered": 2},
+      {"item_id": 22, "product_id": 5, "sku": "MUG", "price": 52, "qty_ordered": 1}]})"),
+                        Store());
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->store_id, 2);
+  EXPECT_EQ(order->parent_item_of.at(21), 20);
+  // One hoodie of two back; the mug kept. Magento lists every order row, qty 0 where nothing
+  // was refunded. The child row is known from the order (no sku heuristic needed).
+  auto partial = MapCreditMemo(Parse(R"({"entity_id": 40, "order_id": 9, "state": 2,
+    "increment_id": "000000040", "grand_total": "52.0000", "adjustment": 0,
+    "created_at": "2020-08-01 10:00:00", "updated_at": "2020-08-01 10:00:01",
+    "items": [
+      {"entity_id": 1, "order_item_id": 20, "product_id": 67, "sku": "MH01-S-Gray", "price": 52,
+       "qty": 1},
+      {"entity_id": 2, "order_item_id": 21, "product_id": 56, "sku": "MH01-S-Gray", "price": 0,
+       "qty": 1},
+      {"entity_id": 3, "order_item_id": 22, "product_id": 5, "sku": "MUG", "price": 52,
+       "qty": 0}]})"),
+                               RefOf(*order), Store());
+  ASSERT_TRUE(partial);
+  const v1::Event& e = partial->event;
+  EXPECT_TRUE(e.user_id().empty());
+  EXPECT_EQ(e.anonymous_id(), AnonymousIdForGuest("guest@example.com"));
+  EXPECT_EQ(e.order().order_id(), "000000009");
+  EXPECT_EQ(e.order().currency(), "EUR");  // the order's currency; the memo row has none
+  EXPECT_EQ(e.order().value_micros(), 52000000);
+  ASSERT_EQ(e.products_size(), 1);
+  EXPECT_EQ(e.products(0).product_id(), "67");
+  EXPECT_EQ(e.products(0).variant_id(), "56");
+  EXPECT_EQ(e.products(0).quantity(), 1);
+  EXPECT_EQ(e.products(0).currency(), "EUR");
+
+  // A goodwill refund: adjustment only, no item back.
+  auto adjustment = MapCreditMemo(Parse(R"({"entity_id": 41, "order_id": 9, "grand_total": 10,
+    "adjustment": 10, "adjustment_positive": 10, "created_at": "2020-08-02 10:00:00",
+    "items": [
+      {"entity_id": 4, "order_item_id": 20, "product_id": 67, "sku": "MH01-S-Gray", "price": 52,
+       "qty": 0},
+      {"entity_id": 5, "order_item_id": 22, "product_id": 5, "sku": "MUG", "price": 52,
+       "qty": 0}]})"),
+                                  RefOf(*order), Store());
+  ASSERT_TRUE(adjustment);
+  const v1::Event& a = adjustment->event;
+  EXPECT_EQ(a.order().value_micros(), 10000000);
+  EXPECT_EQ(a.properties().at("magento_refund"), "adjustment");
+  EXPECT_EQ(a.properties().at("magento_adjustment"), "10");
+  ASSERT_EQ(a.products_size(), 2);  // what the order had, at price 0: no unit came back
+  EXPECT_EQ(a.products(0).price_micros(), 0);
+  EXPECT_EQ(a.products(1).price_micros(), 0);
+  EXPECT_NE(a.event_id(), e.event_id());
+}
+
+TEST(MagentoRecordsTest, StoreConfigsGiveEachViewItsCurrencyAndUrls) {
+  auto stores = ParseStoreConfigs(Parse(R"([
+    {"id": 1, "code": "default", "base_currency_code": "USD",
+     "base_link_url": "http://shop.example/", "secure_base_link_url": "https://shop.example/",
+     "secure_base_media_url": "https://shop.example/media/"},
+    {"id": 2, "code": "fr", "base_currency_code": "EUR",
+     "base_link_url": "http://shop.example/fr/"}])"));
+  ASSERT_EQ(stores.by_id.size(), 2u);
+  EXPECT_EQ(stores.Find(1)->base_url, "https://shop.example/");
+  EXPECT_EQ(stores.Find(2)->currency, "EUR");
+  EXPECT_EQ(stores.Find(2)->base_url, "http://shop.example/fr/");
+  EXPECT_EQ(stores.FindCode("fr")->id, 2);
+  EXPECT_EQ(stores.FindCode("de"), nullptr);
+  EXPECT_EQ(stores.Find(3), nullptr);
+  EXPECT_EQ(stores.Codes(), "default, fr");
+}
+
 TEST(MagentoRecordsTest, StableEventIdsAreV4ShapedAndDistinct) {
   const std::string a = StableEventId("magento/order/3/order_completed");
   EXPECT_EQ(a.size(), 16u);
