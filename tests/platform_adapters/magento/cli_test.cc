@@ -98,6 +98,66 @@ TEST(MagentoCliTest, ImportsIntoTheDatabaseWithProgressAndSummary) {
   EXPECT_EQ((*store)->Stats()->orders, 3);
 }
 
+// A refund reaches the database as one order_refunded event in the buyer's profile, however
+// often the import runs; --store-code picks the view whose catalog is imported.
+TEST(MagentoCliTest, RefundsAndStoreCode) {
+  FakeMagento fake;
+  fake.SetStoreConfigs(
+      R"([{"id":1,"code":"default","base_currency_code":"USD","base_link_url":"https://s.example/"},)"
+      R"({"id":2,"code":"fr","base_currency_code":"EUR","base_link_url":"https://s.example/fr/"}])");
+  fake.SetRows("V1/categories/list", {});
+  fake.SetRows("V1/customers/search", {});
+  fake.SetRows("V1/products", {FakeRow{42, "2024-01-01 00:00:00",
+                                       R"({"id":42,"sku":"MUG","name":"Mug","price":15,"status":1,)"
+                                       R"("visibility":4,"updated_at":"2024-01-01 00:00:00"})"}});
+  fake.SetStoreRows("fr", "V1/products",
+                    {FakeRow{42, "2024-01-01 00:00:00",
+                             R"({"id":42,"sku":"MUG","name":"Tasse","price":14,"status":1,)"
+                             R"("visibility":4,"updated_at":"2024-01-01 00:00:00"})"}});
+  fake.SetRows("V1/orders", {Order(1, "2024-02-01 00:00:00")});
+  fake.SetRows("V1/creditmemos",
+               {FakeRow{7, "2024-02-02 00:00:00",
+                        R"({"entity_id":7,"order_id":1,"state":2,"grand_total":15,)"
+                        R"("created_at":"2024-02-02 00:00:00","updated_at":"2024-02-02 00:00:00",)"
+                        R"("items":[{"entity_id":70,"order_item_id":1,"product_id":42,)"
+                        R"("sku":"MUG","price":15,"qty":1}]})"}});
+  ::vitrine::testing::TempDir dir;
+  const std::string db = dir.File("v.db");
+  for (int run = 0; run < 2; ++run) {
+    Captured c = RunMagento(
+        {"import", "--base-url", fake.url(), "--token", "t", "--db", db, "--store-code", "fr"});
+    ASSERT_EQ(c.code, 0) << c.err;
+    EXPECT_NE(c.out.find("\"refunds\":1"), std::string::npos) << c.out;
+    EXPECT_NE(c.err.find("magento import: refunds 1/1"), std::string::npos) << c.err;
+    // Second run: the order and the refund are already there.
+    EXPECT_NE(c.out.find(run == 0 ? "\"events_stored\":2" : "\"events_duplicate\":2"),
+              std::string::npos)
+        << c.out;
+  }
+  auto store = server::OpenSqliteStore(db);
+  ASSERT_TRUE(store.ok());
+  std::vector<std::pair<int64_t, v1::Event>> refunds;
+  int64_t order_profile = -1;
+  ASSERT_TRUE((*store)
+                  ->ScanEvents([&](int64_t profile, const v1::Event& e) {
+                    if (e.type() == "order_refunded") refunds.emplace_back(profile, e);
+                    if (e.type() == "order_completed") order_profile = profile;
+                  })
+                  .ok());
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0].first, order_profile);
+  EXPECT_EQ(refunds[0].second.order().order_id(), "101");
+  EXPECT_EQ(refunds[0].second.order().value_micros(), 15000000);
+  EXPECT_EQ(refunds[0].second.order().currency(), "EUR");
+  EXPECT_EQ((*store)->Stats()->orders, 1);
+  auto catalog = (*store)->ListCatalog();
+  ASSERT_TRUE(catalog.ok());
+  ASSERT_EQ(catalog->size(), 1u);
+  EXPECT_EQ((*catalog)[0].title(), "Tasse");
+  EXPECT_EQ((*catalog)[0].currency(), "EUR");
+  for (const std::string& t : fake.targets()) EXPECT_TRUE(t.starts_with("/rest/fr/")) << t;
+}
+
 TEST(MagentoCliTest, UsageErrorsAndRefusedTokens) {
   EXPECT_EQ(RunMagento({}).code, 2);
   EXPECT_EQ(RunMagento({"import"}).code, 2);

@@ -9,6 +9,7 @@ namespace Vitrine\Snippet\Model;
 use Magento\Framework\App\Config\ScopeConfigInterface;
 use Magento\Framework\Encryption\EncryptorInterface;
 use Magento\Store\Model\ScopeInterface;
+use Vitrine\Snippet\Model\Config\Source\Delivery;
 
 class Config
 {
@@ -20,6 +21,8 @@ class Config
     private const PATH_NOTIFY = 'vitrine/notifications/enabled';
     private const PATH_SECRET = 'vitrine/notifications/shared_secret';
     private const PATH_TIMEOUT = 'vitrine/notifications/timeout';
+    private const PATH_DELIVERY = 'vitrine/notifications/delivery';
+    private const PATH_CATALOG_STORE = 'vitrine/notifications/catalog_store';
 
     public function __construct(
         private readonly ScopeConfigInterface $scopeConfig,
@@ -78,5 +81,21 @@ class Config
     {
         $timeout = (int)$this->scopeConfig->getValue(self::PATH_TIMEOUT);
         return $timeout > 0 ? $timeout : 3;
+    }
+
+    /** Through the message queue (the default) rather than inline during the save. */
+    public function isQueueDelivery(): bool
+    {
+        return (string)$this->scopeConfig->getValue(self::PATH_DELIVERY) !== Delivery::INLINE;
+    }
+
+    /**
+     * The store view whose product data the sync server's catalog shows (the sync server's
+     * VITRINE_MAGENTO_STORE, the import's --store-code): product notifications are rendered for it.
+     */
+    public function getCatalogStoreCode(): string
+    {
+        $code = trim((string)$this->scopeConfig->getValue(self::PATH_CATALOG_STORE));
+        return $code === '' ? 'default' : $code;
     }
 }

@@ -11,8 +11,9 @@ use Vitrine\Snippet\Model\Notifier;
 /** customer_save_after_data_object: registration, account edits, admin edits. */
 class CustomerSaved implements ObserverInterface
 {
-    public function __construct(private readonly Notifier $notifier)
-    {
+    public function __construct(
+        private readonly Notifier $notifier
+    ) {
     }
 
     public function execute(Observer $observer): void
@@ -21,6 +22,12 @@ class CustomerSaved implements ObserverInterface
         if ($customer === null || !$customer->getId()) {
             return;
         }
-        $this->notifier->notify('customer.saved', $customer, CustomerRepositoryInterface::class, 'getById');
+        $this->notifier->notify(
+            'customer.saved',
+            $customer,
+            CustomerRepositoryInterface::class,
+            'getById',
+            $this->notifier->storeFor((int)$customer->getStoreId())
+        );
     }
 }

@@ -23,12 +23,14 @@ class OrderSaved implements ObserverInterface
         if ($order === null || !$order->getEntityId()) {
             return;
         }
-        // Through the repository: the REST shape, extension attributes included.
+        // Through the repository: the REST shape, extension attributes included. Labelled with
+        // the order's own store view (its currency and URLs), not the admin's.
         $this->notifier->notify(
             'order.saved',
             $this->orderRepository->get((int)$order->getEntityId()),
             OrderRepositoryInterface::class,
-            'get'
+            'get',
+            $this->notifier->storeFor((int)$order->getStoreId())
         );
     }
 }
