@@ -14,7 +14,11 @@ namespace {
 constexpr const char* kUsage =
     "usage: vitrine-server shopify import --shop NAME.myshopify.com [--token TOKEN] [--db FILE]\n"
     "         [--admin-base-url URL] [--api-version VERSION] [--full]\n"
-    "         [--only products,collections,customers,orders]\n";
+    "         [--only products,collections,customers,orders]\n"
+    "         [--bulk | --bulk-above PRODUCTS] [--rest]\n"
+    "  --bulk            products through a bulk operation (one JSONL file; large stores)\n"
+    "  --bulk-above N    a bulk operation when the shop has more than N products to import\n"
+    "  --rest            customers and orders through the legacy REST endpoints\n";
 
 int Usage(std::FILE* err, const std::string& message) {
   std::fprintf(err, "vitrine-server shopify: %s\n%s", message.c_str(), kUsage);
@@ -52,6 +56,16 @@ int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
       ok = value(only);
     } else if (flag == "--full") {
       options.incremental = false;
+    } else if (flag == "--bulk") {
+      options.bulk = true;
+    } else if (flag == "--bulk-above") {
+      std::string n;
+      ok = value(n);
+      const auto parsed = ok ? ParseInt64(n) : std::nullopt;
+      if (ok && (!parsed || *parsed < 0)) return Usage(err, "--bulk-above needs a product count");
+      options.bulk_above_products = parsed.value_or(0);
+    } else if (flag == "--rest") {
+      options.rest = true;
     } else {
       server_args.push_back(flag);
     }
@@ -125,8 +139,8 @@ int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
        << ",\"stale\":" << stats->stale << ",\"requests\":" << stats->requests
        << ",\"requests_per_second\":" << rate
        << ",\"graphql_throttled\":" << stats->graphql_throttled
-       << ",\"http_429\":" << stats->http_429 << ",\"slept_ms\":" << stats->slept_ms
-       << ",\"seconds\":" << elapsed
+       << ",\"http_429\":" << stats->http_429 << ",\"bulk_operations\":" << stats->bulk_operations
+       << ",\"slept_ms\":" << stats->slept_ms << ",\"seconds\":" << elapsed
        << ",\"api_version_served\":" << server::JsonString(stats->api_version_served) << "}\n";
   std::fputs(json.str().c_str(), out);
   return 0;

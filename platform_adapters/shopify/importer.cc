@@ -56,6 +56,31 @@ std::vector<const JsonValue*> Nodes(const JsonValue* connection) {
   return out;
 }
 
+// `given` (children of a bulk line) when non-null, else the nodes of `connection`.
+std::vector<const JsonValue*> NodesOr(const std::vector<JsonValue>* given,
+                                      const JsonValue* connection) {
+  if (given == nullptr) return Nodes(connection);
+  std::vector<const JsonValue*> out;
+  for (const JsonValue& v : *given) out.push_back(&v);
+  return out;
+}
+
+// The cursor of the next page of `connection`, or "" on its last page.
+std::string NextCursor(const JsonValue* connection) {
+  const JsonValue* page = connection ? connection->Find("pageInfo") : nullptr;
+  const JsonValue* more = page ? page->Find("hasNextPage") : nullptr;
+  if (more == nullptr || !more->AsBool().value_or(false)) return {};
+  return Str(page->Find("endCursor"));
+}
+
+// ["a","b"] -> "a, b" (REST's shape); a string as it is.
+std::string Tags(const JsonValue* tags) {
+  if (tags == nullptr || !tags->is_array()) return Str(tags);
+  std::string out;
+  for (const JsonValue& t : tags->items()) out += (out.empty() ? "" : ", ") + Str(&t);
+  return out;
+}
+
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -163,24 +188,9 @@ std::optional<CatalogItem> ProductFromGraphQL(const JsonValue& node,
   item.vendor = Str(node.Find("vendor"));
   item.product_type = Str(node.Find("productType"));
   item.status = Lower(Str(node.Find("status")));
-  if (const JsonValue* tags = node.Find("tags")) {
-    if (tags->is_array()) {
-      for (const JsonValue& t : tags->items()) {
-        if (!item.tags.empty()) item.tags += ", ";
-        item.tags += Str(&t);
-      }
-    } else {
-      item.tags = Str(tags);
-    }
-  }
+  item.tags = Tags(node.Find("tags"));
   item.updated_at = Str(node.Find("updatedAt"));
-  std::vector<const JsonValue*> variant_nodes;
-  if (variants != nullptr) {
-    for (const JsonValue& v : *variants) variant_nodes.push_back(&v);
-  } else {
-    variant_nodes = Nodes(node.Find("variants"));
-  }
-  for (const JsonValue* v : variant_nodes) {
+  for (const JsonValue* v : NodesOr(variants, node.Find("variants"))) {
     CatalogVariant variant;
     variant.variant_id = IdFromGid(Str(v->Find("id")));
     variant.title = Str(v->Find("title"));
@@ -202,6 +212,59 @@ std::optional<CatalogItem> ProductFromGraphQL(const JsonValue& node,
     item.variants.push_back(std::move(variant));
   }
   return item;
+}
+
+std::optional<CustomerRecord> CustomerFromGraphQL(const JsonValue& node) {
+  const std::string gid = Str(node.Find("id"));
+  if (gid.empty()) return std::nullopt;
+  CustomerRecord c;
+  c.customer_id = IdFromGid(gid);
+  c.email = Str(node.Find("email"));
+  c.phone = Str(node.Find("phone"));
+  c.first_name = Str(node.Find("firstName"));
+  c.last_name = Str(node.Find("lastName"));
+  c.state = Lower(Str(node.Find("state")));
+  c.marketing_state = Lower(Str(Get(&node, {"emailMarketingConsent", "marketingState"})));
+  c.tags = Tags(node.Find("tags"));
+  c.created_at = Str(node.Find("createdAt"));
+  c.updated_at = Str(node.Find("updatedAt"));
+  return c;
+}
+
+std::optional<OrderRecord> OrderFromGraphQL(const JsonValue& node,
+                                            const std::vector<JsonValue>* lines) {
+  const std::string gid = Str(node.Find("id"));
+  if (gid.empty()) return std::nullopt;
+  OrderRecord o;
+  o.order_id = IdFromGid(gid);
+  o.name = Str(node.Find("name"));
+  const JsonValue* total = Get(&node, {"totalPriceSet", "shopMoney"});
+  o.total_price = Str(total ? total->Find("amount") : nullptr);
+  o.value_micros = DecimalToMicros(o.total_price);
+  o.currency = total ? Str(total->Find("currencyCode")) : "";
+  if (o.currency.empty()) o.currency = Str(node.Find("currencyCode"));
+  o.email = Str(node.Find("email"));
+  o.created_at = Str(node.Find("createdAt"));
+  o.updated_at = Str(node.Find("updatedAt"));
+  o.cancelled_at = Str(node.Find("cancelledAt"));
+  o.financial_status = Lower(Str(node.Find("displayFinancialStatus")));
+  if (const JsonValue* test = node.Find("test")) o.test = test->AsBool().value_or(false);
+  if (const std::string customer = Str(Get(&node, {"customer", "id"})); !customer.empty()) {
+    o.customer_id = IdFromGid(customer);
+  }
+  for (const JsonValue* l : NodesOr(lines, node.Find("lineItems"))) {
+    OrderLine line;
+    line.line_id = IdFromGid(Str(l->Find("id")));
+    line.product_id = NumericIdFromGid(Str(Get(l, {"product", "id"})));
+    line.variant_id = NumericIdFromGid(Str(Get(l, {"variant", "id"})));
+    if (const JsonValue* q = l->Find("quantity")) line.quantity = q->AsInt64().value_or(0);
+    line.price = Str(Get(l, {"originalUnitPriceSet", "shopMoney", "amount"}));
+    line.price_micros = DecimalToMicros(line.price);
+    line.sku = Str(l->Find("sku"));
+    line.title = Str(l->Find("title"));
+    o.lines.push_back(std::move(line));
+  }
+  return o;
 }
 
 ShopifyImporter::ShopifyImporter(ImportOptions options, ImportEnv env)
@@ -425,7 +488,58 @@ Status ShopifyImporter::ImportShop() {
   return Status::Ok();
 }
 
+StatusOr<std::optional<v1::CatalogItem>> ShopifyImporter::ProductItem(
+    const JsonValue& node, const std::vector<JsonValue>* variants, const std::string& collection) {
+  using Result = std::optional<v1::CatalogItem>;
+  auto product = ProductFromGraphQL(node, variants);
+  if (!product) return Result();
+  ++stats_.products;
+  stats_.variants += static_cast<int64_t>(product->variants.size());
+  auto newer = Newer(product->product_id.Key("Product"), product->updated_at);
+  if (!newer.ok()) return newer.status();
+  if (!*newer) return Result();
+  CatalogContext context;
+  context.shop_domain = options_.shop;
+  context.currency = options_.currency;
+  context.image_url = Str(Get(&node, {"featuredImage", "url"}));
+  auto item = ProductToCatalogItem(*product, context);
+  if (!item) return Result();
+  if (item->category().empty()) item->set_category(collection);
+  for (const JsonValue* v : NodesOr(variants, node.Find("variants"))) {
+    const auto inventory_item = NumericIdFromGid(Str(Get(v, {"inventoryItem", "id"})));
+    if (!inventory_item || env_.store == nullptr) continue;
+    const std::string inventory = std::to_string(*inventory_item);
+    Status s = env_.store->MapInventoryItem(inventory, item->product_id());
+    if (s.ok()) s = env_.store->RecordShopKeys(options_.shop, {"i:" + inventory});
+    if (!s.ok()) return s;
+    ++stats_.inventory_items;
+  }
+  return Result(std::move(*item));
+}
+
+StatusOr<bool> ShopifyImporter::UseBulkForProducts() {
+  if (options_.bulk) return true;
+  if (options_.bulk_above_products <= 0) return false;
+  const std::string since = WatermarkOf("products");
+  auto data = GraphQL(
+      "query Count($query: String) { productsCount(query: $query) { count } }",
+      "{\"query\":" +
+          (since.empty() ? std::string("null") : JsonString("updated_at:>='" + since + "'")) + "}");
+  if (!data.ok()) return data.status();
+  const JsonValue* count = Get(&*data, {"productsCount", "count"});
+  const int64_t n = count ? count->AsInt64().value_or(0) : 0;
+  if (n > options_.bulk_above_products) {
+    Log("products: " + std::to_string(n) + " to import, above " +
+        std::to_string(options_.bulk_above_products) + ": bulk operation");
+    return true;
+  }
+  return false;
+}
+
 Status ShopifyImporter::ImportProducts() {
+  auto bulk = UseBulkForProducts();
+  if (!bulk.ok()) return bulk.status();
+  if (*bulk) return ImportProductsBulk();
   static constexpr const char* kQuery =
       R"(query Products($first: Int!, $after: String, $query: String) {
   products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
@@ -451,46 +565,151 @@ Status ShopifyImporter::ImportProducts() {
     const JsonValue* products = data->Find("products");
     std::vector<v1::CatalogItem> batch;
     for (const JsonValue* node : Nodes(products)) {
-      auto product = ProductFromGraphQL(*node, nullptr);
-      if (!product) continue;
-      ++stats_.products;
-      stats_.variants += static_cast<int64_t>(product->variants.size());
-      auto newer = Newer(product->product_id.Key("Product"), product->updated_at);
-      if (!newer.ok()) return newer.status();
-      if (!*newer) continue;
-      CatalogContext context;
-      context.shop_domain = options_.shop;
-      context.currency = options_.currency;
-      context.image_url = Str(Get(node, {"featuredImage", "url"}));
-      auto item = ProductToCatalogItem(*product, context);
-      if (!item) continue;
-      if (item->category().empty()) {
-        const auto collections = Nodes(node->Find("collections"));
-        if (!collections.empty()) item->set_category(Str(collections[0]->Find("title")));
-      }
-      for (const JsonValue* v : Nodes(node->Find("variants"))) {
-        const auto inventory_item = NumericIdFromGid(Str(Get(v, {"inventoryItem", "id"})));
-        if (!inventory_item || env_.store == nullptr) continue;
-        const std::string inventory = std::to_string(*inventory_item);
-        Status s = env_.store->MapInventoryItem(inventory, item->product_id());
-        if (s.ok()) s = env_.store->RecordShopKeys(options_.shop, {"i:" + inventory});
-        if (!s.ok()) return s;
-        ++stats_.inventory_items;
-      }
-      batch.push_back(std::move(*item));
+      const auto collections = Nodes(node->Find("collections"));
+      auto item = ProductItem(*node, nullptr,
+                              collections.empty() ? "" : Str(collections[0]->Find("title")));
+      if (!item.ok()) return item.status();
+      if (item->has_value()) batch.push_back(std::move(**item));
     }
     if (!batch.empty()) {
       Status s = env_.sinks.upsert_catalog(std::move(batch));
       if (!s.ok()) return s;
     }
     if (options_.progress) options_.progress("products", stats_.products, stats_);
-    const JsonValue* page = Get(products, {"pageInfo"});
-    const bool more =
-        page && page->Find("hasNextPage") && page->Find("hasNextPage")->AsBool().value_or(false);
-    if (!more) break;
-    cursor = Str(page->Find("endCursor"));
+    cursor = NextCursor(products);
     if (cursor.empty()) break;
   }
+  return Watermark("products", new_watermark_);
+}
+
+StatusOr<BulkParse> ShopifyImporter::RunBulk(const std::string& query) {
+  static constexpr const char* kRun = R"(mutation Run($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+})";
+  auto started = GraphQL(kRun, "{\"query\":" + JsonString(query) + "}");
+  if (!started.ok()) return started.status();
+  const JsonValue* run = started->Find("bulkOperationRunQuery");
+  if (const JsonValue* errors = run ? run->Find("userErrors") : nullptr;
+      errors != nullptr && !errors->items().empty()) {
+    // e.g. "A bulk query operation for this app and shop is already in progress".
+    return Status(Status::Kind::kUnavailable, "shopify_bulk",
+                  "bulkOperationRunQuery: " + Str(errors->items()[0].Find("message")));
+  }
+  const std::string id = Str(Get(run, {"bulkOperation", "id"}));
+  if (id.empty()) {
+    return Status(Status::Kind::kUnavailable, "shopify_bulk", "no bulk operation id in the reply");
+  }
+  Log("bulk operation " + id + " started");
+
+  static constexpr const char* kPoll = R"(query Poll($id: ID!) {
+  node(id: $id) { ... on BulkOperation { id status errorCode objectCount url partialDataUrl } }
+})";
+  std::string url;
+  int64_t waited = 0;
+  int64_t interval = std::max<int64_t>(1, options_.bulk_poll_first_ms);
+  for (;;) {
+    // Polls are cheap (cost 1) but a large export takes minutes: back off up to the maximum.
+    Sleep(interval);
+    waited += interval;
+    interval = std::min(interval * 2, std::max(options_.bulk_poll_max_ms, interval));
+    ++stats_.bulk_polls;
+    auto polled = GraphQL(kPoll, "{\"id\":" + JsonString(id) + "}");
+    if (!polled.ok()) return polled.status();
+    const JsonValue* op = polled->Find("node");
+    const std::string status = Str(op ? op->Find("status") : nullptr);
+    if (status == "COMPLETED") {
+      url = Str(op->Find("url"));  // null when the query matched nothing
+      break;
+    }
+    if (status == "FAILED" || status == "CANCELED" || status == "EXPIRED") {
+      return Status(
+          Status::Kind::kUnavailable, "shopify_bulk",
+          "bulk operation " + id + " " + status + " (" + Str(op->Find("errorCode")) + ")");
+    }
+    if (waited >= options_.bulk_timeout_ms) {
+      return Status(Status::Kind::kUnavailable, "shopify_bulk",
+                    "bulk operation " + id + " still " + status + " after " +
+                        std::to_string(waited / 1000) + " s");
+    }
+  }
+  ++stats_.bulk_operations;
+  if (url.empty()) return BulkParse{};
+  // A signed storage URL: no access token on it (it would leak to the storage host).
+  adapters::HttpRequest download;
+  download.method = "GET";
+  download.url = url;
+  for (int attempt = 0;; ++attempt) {
+    if (env_.cancelled && env_.cancelled()) {
+      return Status(Status::Kind::kUnavailable, "shopify_import", "cancelled");
+    }
+    ++stats_.requests;
+    auto response = env_.http->Send(download);
+    if (response.ok() && response->status == 200) {
+      BulkParse parsed = ParseBulkJsonl(response->body);
+      stats_.bulk_orphans += parsed.orphans;
+      if (parsed.bad_lines > 0) {
+        Log("bulk operation " + id + ": " + std::to_string(parsed.bad_lines) +
+            " unreadable lines skipped");
+      }
+      return parsed;
+    }
+    const bool retryable = !response.ok() || response->status >= 500;
+    if (!retryable || attempt >= options_.max_retries) {
+      return Status(Status::Kind::kUnavailable, "shopify_bulk",
+                    "bulk result download failed" +
+                        (response.ok() ? ": HTTP " + std::to_string(response->status) : ""));
+    }
+    ++stats_.retries;
+    Sleep(std::min<int64_t>(int64_t{500} << std::min(attempt, 6), 30'000));
+  }
+}
+
+Status ShopifyImporter::ImportProductsBulk() {
+  const std::string since = WatermarkOf("products");
+  new_watermark_ = since;
+  // Bulk queries ignore `first`; nested connections become child lines with __parentId.
+  const std::string filter =
+      since.empty() ? "" : "(query: " + JsonString("updated_at:>='" + since + "'") + ")";
+  const std::string query = "{ products" + filter + R"( { edges { node {
+  id title handle vendor productType status tags updatedAt
+  featuredImage { url }
+  collections { edges { node { id title } } }
+  variants { edges { node { id title price sku inventoryQuantity inventoryItem { id } } } }
+} } } })";
+  auto parsed = RunBulk(query);
+  if (!parsed.ok()) return parsed.status();
+  std::vector<v1::CatalogItem> batch;
+  for (const BulkObject& object : parsed->objects) {
+    if (!Str(object.node.Find("id")).starts_with("gid://shopify/Product/")) continue;
+    // Children of a product: its variants and its collections, told apart by their gid.
+    std::vector<JsonValue> variants;
+    std::string collection;
+    for (const JsonValue& child : object.children) {
+      const std::string gid = Str(child.Find("id"));
+      if (gid.starts_with("gid://shopify/ProductVariant/")) {
+        variants.push_back(child);
+      } else if (gid.starts_with("gid://shopify/Collection/") && collection.empty()) {
+        collection = Str(child.Find("title"));
+      }
+    }
+    auto item = ProductItem(object.node, &variants, collection);
+    if (!item.ok()) return item.status();
+    if (item->has_value()) batch.push_back(std::move(**item));
+    if (batch.size() >= 250) {
+      Status s = env_.sinks.upsert_catalog(std::move(batch));
+      if (!s.ok()) return s;
+      batch.clear();
+      if (options_.progress) options_.progress("products", stats_.products, stats_);
+    }
+  }
+  if (!batch.empty()) {
+    Status s = env_.sinks.upsert_catalog(std::move(batch));
+    if (!s.ok()) return s;
+  }
+  if (options_.progress) options_.progress("products", stats_.products, stats_);
   return Watermark("products", new_watermark_);
 }
 
@@ -510,14 +729,40 @@ Status ShopifyImporter::ImportCollections() {
     const JsonValue* collections = data->Find("collections");
     stats_.collections += static_cast<int64_t>(Nodes(collections).size());
     if (options_.progress) options_.progress("collections", stats_.collections, stats_);
-    const JsonValue* page = Get(collections, {"pageInfo"});
-    if (!page || !page->Find("hasNextPage") ||
-        !page->Find("hasNextPage")->AsBool().value_or(false)) {
-      return Status::Ok();
-    }
-    cursor = Str(page->Find("endCursor"));
+    cursor = NextCursor(collections);
     if (cursor.empty()) return Status::Ok();
   }
+}
+
+Status ShopifyImporter::IngestBatch(v1::Batch batch) {
+  if (batch.events_size() == 0) return Status::Ok();
+  // Through IngestForShop when there is a store: shop/redact finds these profiles later.
+  return env_.store ? IngestForShop(*env_.store, env_.sinks, options_.shop, std::move(batch))
+                    : env_.sinks.ingest(std::move(batch));
+}
+
+Status ShopifyImporter::IngestCustomers(const std::vector<CustomerRecord>& customers) {
+  v1::Batch batch;
+  for (const CustomerRecord& customer : customers) {
+    auto newer = Newer(customer.customer_id.Key("Customer"), customer.updated_at);
+    if (!newer.ok()) return newer.status();
+    if (!*newer) continue;
+    if (auto event = CustomerToEvent(customer)) *batch.add_events() = std::move(*event);
+  }
+  return IngestBatch(std::move(batch));
+}
+
+Status ShopifyImporter::IngestOrders(std::vector<OrderRecord> orders) {
+  v1::Batch batch;
+  for (OrderRecord& order : orders) {
+    (void)Newer("", order.updated_at);  // watermark only: orders are never superseded
+    if (auto event = OrderToEvent(order)) *batch.add_events() = std::move(*event);
+    if (!order.cancelled_at.empty()) {
+      order.event = OrderEvent::kCancelled;
+      if (auto event = OrderToEvent(order)) *batch.add_events() = std::move(*event);
+    }
+  }
+  return IngestBatch(std::move(batch));
 }
 
 Status ShopifyImporter::ImportRest(const std::string& resource) {
@@ -534,38 +779,80 @@ Status ShopifyImporter::ImportRest(const std::string& resource) {
     auto json = ParseJson(response->body);
     if (!json.ok()) return Status(Status::Kind::kUnavailable, "shopify_api", json.error);
     const JsonValue* list = json.value->Find(resource);
-    v1::Batch batch;
+    std::vector<CustomerRecord> customers;
+    std::vector<OrderRecord> orders;
     for (const JsonValue& object : list ? list->items() : std::vector<JsonValue>{}) {
       ++count;
-      if (resource == "customers") {
-        WebhookParseResult mapped = MapCustomer(object);
-        if (!mapped.ok()) continue;
-        const auto& customer = std::get<CustomerRecord>(*mapped.record);
-        auto newer = Newer(customer.customer_id.Key("Customer"), customer.updated_at);
-        if (!newer.ok()) return newer.status();
-        if (!*newer) continue;
-        if (auto event = CustomerToEvent(customer)) *batch.add_events() = std::move(*event);
-      } else {
-        WebhookParseResult mapped = MapOrder(object, OrderEvent::kCreated);
-        if (!mapped.ok()) continue;
-        auto order = std::get<OrderRecord>(*mapped.record);
-        (void)Newer("", order.updated_at);  // watermark only: orders are never superseded
-        if (auto event = OrderToEvent(order)) *batch.add_events() = std::move(*event);
-        if (!order.cancelled_at.empty()) {
-          order.event = OrderEvent::kCancelled;
-          if (auto event = OrderToEvent(order)) *batch.add_events() = std::move(*event);
-        }
-      }
+      WebhookParseResult mapped =
+          resource == "customers" ? MapCustomer(object) : MapOrder(object, OrderEvent::kCreated);
+      if (!mapped.ok()) continue;
+      if (auto* c = std::get_if<CustomerRecord>(&*mapped.record)) customers.push_back(*c);
+      if (auto* o = std::get_if<OrderRecord>(&*mapped.record)) orders.push_back(std::move(*o));
     }
-    if (batch.events_size() > 0) {
-      // Through IngestForShop when there is a store: shop/redact finds these profiles later.
-      Status s = env_.store
-                     ? IngestForShop(*env_.store, env_.sinks, options_.shop, std::move(batch))
-                     : env_.sinks.ingest(std::move(batch));
-      if (!s.ok()) return s;
-    }
+    Status s =
+        resource == "customers" ? IngestCustomers(customers) : IngestOrders(std::move(orders));
+    if (!s.ok()) return s;
     if (options_.progress) options_.progress(resource, count, stats_);
     next = NextLink(response->Header("link"));
+  }
+  return Watermark(resource, new_watermark_);
+}
+
+Status ShopifyImporter::ImportGraphQL(const std::string& resource) {
+  static constexpr const char* kCustomers =
+      R"(query Customers($first: Int!, $after: String, $query: String) {
+  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    edges { node {
+      id email phone firstName lastName state tags createdAt updatedAt
+      emailMarketingConsent { marketingState }
+    } }
+  }
+})";
+  // Orders: every status (unlike REST, GraphQL does not default to open ones).
+  static constexpr const char* kOrders =
+      R"(query Orders($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    edges { node {
+      id name email test createdAt updatedAt cancelledAt displayFinancialStatus currencyCode
+      totalPriceSet { shopMoney { amount currencyCode } }
+      customer { id }
+      lineItems(first: 100) { edges { node {
+        id title quantity sku product { id } variant { id }
+        originalUnitPriceSet { shopMoney { amount } }
+      } } }
+    } }
+  }
+})";
+  const bool is_orders = resource == "orders";
+  const std::string since = WatermarkOf(resource);
+  new_watermark_ = since;
+  const std::string filter = since.empty() ? "null" : JsonString("updated_at:>='" + since + "'");
+  int64_t& count = is_orders ? stats_.orders : stats_.customers;
+  std::string cursor;
+  for (;;) {
+    auto data = GraphQL(is_orders ? kOrders : kCustomers,
+                        "{\"first\":" + std::to_string(options_.graphql_page_size) +
+                            ",\"after\":" + (cursor.empty() ? "null" : JsonString(cursor)) +
+                            ",\"query\":" + filter + "}");
+    if (!data.ok()) return data.status();
+    const JsonValue* connection = data->Find(resource);
+    std::vector<CustomerRecord> customers;
+    std::vector<OrderRecord> orders;
+    for (const JsonValue* node : Nodes(connection)) {
+      ++count;
+      if (is_orders) {
+        if (auto o = OrderFromGraphQL(*node, nullptr)) orders.push_back(std::move(*o));
+      } else if (auto c = CustomerFromGraphQL(*node)) {
+        customers.push_back(std::move(*c));
+      }
+    }
+    Status s = is_orders ? IngestOrders(std::move(orders)) : IngestCustomers(customers);
+    if (!s.ok()) return s;
+    if (options_.progress) options_.progress(resource, count, stats_);
+    cursor = NextCursor(connection);
+    if (cursor.empty()) break;
   }
   return Watermark(resource, new_watermark_);
 }
@@ -577,8 +864,10 @@ StatusOr<ImportStats> ShopifyImporter::Run() {
   Status s = ImportShop();
   if (s.ok() && options_.products) s = ImportProducts();
   if (s.ok() && options_.collections) s = ImportCollections();
-  if (s.ok() && options_.customers) s = ImportRest("customers");
-  if (s.ok() && options_.orders) s = ImportRest("orders");
+  if (s.ok() && options_.customers) {
+    s = options_.rest ? ImportRest("customers") : ImportGraphQL("customers");
+  }
+  if (s.ok() && options_.orders) s = options_.rest ? ImportRest("orders") : ImportGraphQL("orders");
   if (!s.ok()) return s;
   return stats_;
 }

@@ -4,12 +4,15 @@
 //
 //   products + variants (+ first collection, inventory items)   GraphQL, cursor pagination
 //   collections                                                  GraphQL, cursor pagination
-//   customers, orders (status=any)                               REST, Link-header pagination
+//   customers, orders                                            GraphQL, cursor pagination
+//                                              (options.rest: REST, Link-header pagination,
+//                                               orders with status=any)
 //   shop currency                                                REST shop.json
 //
-// Products go through GraphQL because the REST product endpoints are legacy since 2024-04;
-// customers and orders stay on REST where the shared fixtures are (both paths share the mappers
-// in records.h). Bulk operations (ParseBulkJsonl) serve very large catalogs.
+// GraphQL is the current Admin API (the REST endpoints are legacy since 2024-04); REST stays as
+// the fallback path. Both share the mappers in records.h and the same conversions. Very large
+// catalogs go through a bulk operation (bulkOperationRunQuery, polled until it ends, its JSONL
+// downloaded and parsed by ParseBulkJsonl).
 //
 // Rate limits, both kinds, with an injected clock and sleeper (tests never sleep):
 //  - GraphQL: cost-based. Every reply's extensions.cost.throttleStatus is read; a THROTTLED reply
@@ -42,8 +45,23 @@
 #include "platform_adapters/shopify/json.h"
 #include "platform_adapters/shopify/records.h"
 #include "platform_adapters/shopify/shopify_app.h"
+#include "vitrine/v1/snapshot.pb.h"
 
 namespace vitrine::shopify {
+
+// A bulk operation's JSONL: one object per line, children after (but not necessarily right
+// after) their parent, pointing at it with __parentId. Returns parents in file order with their
+// children attached in file order; children whose parent never appears are dropped and counted.
+struct BulkObject {
+  JsonValue node;
+  std::vector<JsonValue> children;
+};
+struct BulkParse {
+  std::vector<BulkObject> objects;
+  int64_t orphans = 0;
+  int64_t bad_lines = 0;
+};
+BulkParse ParseBulkJsonl(std::string_view jsonl);
 
 struct ImportStats {
   int64_t products = 0;
@@ -58,6 +76,9 @@ struct ImportStats {
   int64_t http_429 = 0;                   // REST 429 replies
   int64_t retries = 0;                    // 5xx / transport retries
   int64_t slept_ms = 0;                   // total waited for rate limits and backoff
+  int64_t bulk_operations = 0;            // bulk operations run to completion
+  int64_t bulk_polls = 0;                 // status polls while they ran
+  int64_t bulk_orphans = 0;               // JSONL children whose parent never appeared
   std::string api_version_served;         // X-Shopify-API-Version of the last reply
   std::vector<std::string> deprecations;  // distinct X-Shopify-API-Deprecated-Reason values
 };
@@ -74,6 +95,19 @@ struct ImportOptions {
   bool products = true, collections = true, customers = true, orders = true;
   int max_retries = 8;
   int64_t rest_retry_after_default_ms = 2000;  // a 429 without Retry-After
+  // Bulk operations for large catalogs: products through bulkOperationRunQuery (one JSONL file
+  // instead of pages of 100). `bulk`: always; `bulk_above_products` > 0: when productsCount is
+  // above it. The status is polled every bulk_poll_first_ms, doubling up to bulk_poll_max_ms;
+  // after bulk_timeout_ms of polling the import gives up (the operation keeps running at Shopify
+  // and the next run starts another once it ended).
+  bool bulk = false;
+  // Customers and orders through the legacy REST endpoints (Link pagination, leaky bucket)
+  // instead of GraphQL (cursor pagination, cost bucket).
+  bool rest = false;
+  int64_t bulk_above_products = 0;
+  int64_t bulk_poll_first_ms = 1000;
+  int64_t bulk_poll_max_ms = 30'000;
+  int64_t bulk_timeout_ms = int64_t{4} * 3600 * 1000;
   // Progress after every page: (resource, records so far, stats).
   std::function<void(std::string_view, int64_t, const ImportStats&)> progress;
   std::function<void(const std::string&)> log;  // null: stderr
@@ -109,8 +143,23 @@ class ShopifyImporter {
   void WatchHeaders(const adapters::HttpResponse& response);
   Status ImportShop();
   Status ImportProducts();
+  Status ImportProductsBulk();
+  StatusOr<bool> UseBulkForProducts();
+  // Runs `query` as a bulk operation, waits for it and returns its parsed JSONL (empty when the
+  // operation found nothing).
+  StatusOr<BulkParse> RunBulk(const std::string& query);
+  // One GraphQL Product node -> catalog item (newest-wins checked, inventory items mapped);
+  // nullopt when it maps to nothing or is stale. `variants`/`collection`: from the bulk file.
+  StatusOr<std::optional<v1::CatalogItem>> ProductItem(const JsonValue& node,
+                                                       const std::vector<JsonValue>* variants,
+                                                       const std::string& collection);
   Status ImportCollections();
-  Status ImportRest(const std::string& resource);  // "customers" or "orders"
+  Status ImportRest(const std::string& resource);     // "customers" or "orders"
+  Status ImportGraphQL(const std::string& resource);  // the same through GraphQL
+  // The records of one page (either API) -> events, newest-wins, ingested for the shop.
+  Status IngestCustomers(const std::vector<CustomerRecord>& customers);
+  Status IngestOrders(std::vector<OrderRecord> orders);
+  Status IngestBatch(v1::Batch batch);
   StatusOr<bool> Newer(const std::string& key, const std::string& updated_at);
   Status Watermark(const std::string& resource, const std::string& updated_at);
   std::string WatermarkOf(const std::string& resource);
@@ -129,24 +178,17 @@ std::string NextLink(std::string_view link_header);
 // Retry-After as Shopify sends it ("2.0", "1", " 0.5 "); nullopt when absent or malformed.
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value);
 
-// A bulk operation's JSONL: one object per line, children after (but not necessarily right
-// after) their parent, pointing at it with __parentId. Returns parents in file order with their
-// children attached in file order; children whose parent never appears are dropped and counted.
-struct BulkObject {
-  JsonValue node;
-  std::vector<JsonValue> children;
-};
-struct BulkParse {
-  std::vector<BulkObject> objects;
-  int64_t orphans = 0;
-  int64_t bad_lines = 0;
-};
-BulkParse ParseBulkJsonl(std::string_view jsonl);
-
 // A GraphQL Product node (with variants as `variants.edges[].node` or, from bulk, as children)
 // mapped onto the catalog record; `variants` overrides the node's own connection when non-null.
 std::optional<CatalogItem> ProductFromGraphQL(const JsonValue& node,
                                               const std::vector<JsonValue>* variants);
+// GraphQL Customer / Order nodes mapped onto the same records as the REST and webhook payloads
+// (enums lower-cased like REST: "SUBSCRIBED" -> "subscribed"; money from shopMoney, the shop's
+// currency, like REST's total_price). nullopt without an id. `lines` overrides the order's own
+// lineItems connection when non-null (bulk children).
+std::optional<CustomerRecord> CustomerFromGraphQL(const JsonValue& node);
+std::optional<OrderRecord> OrderFromGraphQL(const JsonValue& node,
+                                            const std::vector<JsonValue>* lines);
 
 }  // namespace vitrine::shopify
 

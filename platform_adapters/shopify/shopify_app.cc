@@ -130,6 +130,7 @@ std::optional<ShopifyAppOptions> ShopifyAppOptions::FromEnv() {
     o.reconcile_interval_ms = std::atoll(r.c_str()) * 1000;
   }
   o.export_dir = Env("VITRINE_SHOPIFY_EXPORT_DIR");
+  o.import_rest = Env("VITRINE_SHOPIFY_IMPORT_REST") == "1";
   return o;
 }
 
@@ -513,6 +514,7 @@ StatusOr<int64_t> ShopifyApp::Reconcile() {
     options.api_version = options_.api_version;
     options.currency = options_.currency;
     options.collections = false;  // nothing in the catalog depends on them
+    options.rest = options_.import_rest;
     options.log = [](const std::string& message) { Log("reconcile: " + message); };
     ImportEnv env;
     env.http = http_.get();

@@ -76,6 +76,7 @@ struct ShopifyAppOptions {
   // Reconciliation poll: every interval the worker imports, incrementally, what changed in each
   // installed shop since the last run (catches webhooks Shopify gave up on). 0: off.
   int64_t reconcile_interval_ms = 0;
+  bool import_rest = false;  // the reconciliation imports customers/orders through REST
   // customers/data_request exports are kept in the app's table (GET /v1/admin/shopify/exports);
   // when set they are also written here as shopify-data-request-<id>.json.
   std::string export_dir;
@@ -95,7 +96,7 @@ struct ShopifyAppOptions {
   // From the environment: VITRINE_SHOPIFY_API_KEY, _API_SECRET, _PREVIOUS_SECRET,
   // _PREVIOUS_SECRET_UNTIL (Unix seconds), _APP_URL, _ADMIN_BASE_URL, _API_VERSION, _TOKEN_KEY
   // (64 hex digits or base64), _CURRENCY, _RECONCILE_S (seconds between reconciliation polls),
-  // _EXPORT_DIR.
+  // _EXPORT_DIR, _IMPORT_REST ("1": REST for customers and orders).
   // nullopt when no secret is set (the module stays off).
   static std::optional<ShopifyAppOptions> FromEnv();
 };

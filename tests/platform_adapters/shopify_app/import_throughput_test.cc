@@ -194,6 +194,7 @@ TEST(ShopifyImportThroughputTest, GeneratedShopWithinTheRateLimits) {
   options.shop = "generated.myshopify.com";
   options.token = "t";
   options.admin_base_url = shop.url();
+  options.rest = true;  // measures both rate-limit schemes: REST for customers and orders
   options.log = [](const std::string&) {};
   ImportEnv env;
   env.http = http.get();

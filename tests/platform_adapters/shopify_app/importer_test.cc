@@ -184,6 +184,7 @@ class ShopifyImporterTest : public ::testing::Test {
     options.token = "shpat_test";
     options.admin_base_url = fake_.url();
     options.incremental = incremental;
+    options.rest = true;  // this fake serves customers and orders over REST (the fixtures)
     options.log = [this](const std::string& m) { logs_.push_back(m); };
     options.progress = [this](std::string_view resource, int64_t n, const ImportStats&) {
       progress_.emplace_back(std::string(resource), n);
@@ -311,6 +312,7 @@ TEST_F(ShopifyImporterTest, ReconciliationImportsEveryInstalledShop) {
   fake_.faults = false;  // the app's sleeper waits for real
   ShopifyAppOptions options = TestOptions();
   options.admin_base_url = fake_.url();
+  options.import_rest = true;
   ShopifyServer server(options);
   auto& store = server.shopify().store();
   ASSERT_TRUE(store.PutShop("jsmith.myshopify.com", "shpat_stored", "read_orders", 1).ok());
@@ -391,8 +393,8 @@ TEST_F(ShopifyImporterTest, CliImportsWithProgressAndASummary) {
   fake_.faults = false;  // the binary sleeps for real: no rate-limit faults here
   ::vitrine::testing::TempDir dir;
   const std::string command = bin + " shopify import --shop jsmith.myshopify.com --token t0k" +
-                              " --admin-base-url " + fake_.url() + " --db " + dir.File("cli.db") +
-                              " 2>" + dir.File("progress.txt");
+                              " --admin-base-url " + fake_.url() + " --rest --db " +
+                              dir.File("cli.db") + " 2>" + dir.File("progress.txt");
   std::FILE* pipe = ::popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;
