@@ -227,6 +227,25 @@ TEST_F(MagentoEndpointTest, CreditMemoNotificationIsOneRefundInTheBuyersProfile)
   EXPECT_EQ(refunds[0].first, orders[0].first);        // the buyer's profile
   EXPECT_EQ(server.app().store().Stats()->orders, 1);  // a refund is not another order
 
+  // The scheduled import reads the same order and memo: still one order, one refund.
+  testing::FakeMagento fake;
+  fake.SetRows("V1/orders", {testing::RowFrom(*order, "entity_id")});
+  fake.SetRows("V1/creditmemos", {testing::RowFrom(*memo, "entity_id")});
+  auto transport = adapters::NewCurlHttpClient();
+  RestOptions rest;
+  rest.base_url = fake.url();
+  rest.bearer_token = "t";
+  RestClient client(rest, transport.get());
+  ImportOptions import;
+  import.products = false;
+  import.customers = false;
+  AppSink sink(&server.app());
+  ImportReport report;
+  ASSERT_TRUE(Import(client, import, sink, &report).ok());
+  EXPECT_EQ(report.refunds, 1);
+  EXPECT_EQ(EventsOfType(server.app(), "order_refunded").size(), 1u);
+  EXPECT_EQ(EventsOfType(server.app(), "order_completed").size(), 1u);
+
   // Without its order the memo cannot be attributed: kept as malformed, not retried.
   const std::string orphan =
       R"({"topic":"creditmemo.saved",)" + kStore + R"(,"data":)" + testing::ToJson(*memo) + "}";
