@@ -131,6 +131,8 @@ std::optional<ShopifyAppOptions> ShopifyAppOptions::FromEnv() {
   }
   o.export_dir = Env("VITRINE_SHOPIFY_EXPORT_DIR");
   o.import_rest = Env("VITRINE_SHOPIFY_IMPORT_REST") == "1";
+  o.pixel_write_key = Env("VITRINE_SHOPIFY_PIXEL_WRITE_KEY");
+  if (!o.pixel_write_key.empty()) o.scopes += ",write_pixels,read_customer_events";
   return o;
 }
 
@@ -824,9 +826,64 @@ Status ShopifyApp::AfterInstall(const std::string& shop, const std::string& toke
                                           address + "\",\"format\":\"json\"}}");
     if (!s.ok()) return s;
   }
+  if (!options_.pixel_write_key.empty()) {
+    Status s = ActivateWebPixel(shop, token);
+    if (!s.ok()) return s;
+  }
   if (options_.install_script_tag) {
     return post("/script_tags.json", "{\"script_tag\":{\"event\":\"onload\",\"src\":\"" +
                                          options_.app_url + "/loader.js\"}}");
+  }
+  return Status::Ok();
+}
+
+Status ShopifyApp::ActivateWebPixel(const std::string& shop, const std::string& token) {
+  ImportOptions options;
+  options.shop = shop;
+  options.token = token;
+  options.admin_base_url = options_.admin_base_url;
+  options.api_version = options_.api_version;
+  options.log = [](const std::string& message) { Log("web pixel: " + message); };
+  ImportEnv env;
+  env.http = http_.get();
+  env.sinks = sinks_;
+  env.now_ms = clock_;
+  // Graphql() brings the cost throttling and retries; the settings are a JSON string.
+  ShopifyImporter admin(std::move(options), std::move(env));
+  const std::string settings =
+      server::JsonString("{\"serverUrl\":" + server::JsonString(options_.app_url) +
+                         ",\"writeKey\":" + server::JsonString(options_.pixel_write_key) + "}");
+  auto created = admin.GraphQL(
+      "mutation Create($settings: JSON!) { webPixelCreate(webPixel: {settings: $settings}) { "
+      "userErrors { code field message } webPixel { id } } }",
+      "{\"settings\":" + settings + "}");
+  if (!created.ok()) return created.status();
+  const JsonValue* errors = created->Find("webPixelCreate");
+  errors = errors ? errors->Find("userErrors") : nullptr;
+  if (errors == nullptr || errors->items().empty()) return Status::Ok();
+  const JsonValue* code = errors->items()[0].Find("code");
+  if (code == nullptr || code->AsString().value_or("") != "TAKEN") {
+    const JsonValue* message = errors->items()[0].Find("message");
+    return Status(Status::Kind::kUnavailable, "shopify_pixel",
+                  "webPixelCreate: " + (message ? message->AsString().value_or("") : ""));
+  }
+  // Installed before (a reinstall): point the existing pixel at this server and key.
+  auto existing = admin.GraphQL("query Pixel { webPixel { id } }", "{}");
+  if (!existing.ok()) return existing.status();
+  const JsonValue* pixel = existing->Find("webPixel");
+  const JsonValue* id = pixel ? pixel->Find("id") : nullptr;
+  if (id == nullptr || id->AsString().value_or("").empty()) {
+    return Status(Status::Kind::kUnavailable, "shopify_pixel", "webPixel has no id");
+  }
+  auto updated = admin.GraphQL(
+      "mutation Update($id: ID!, $settings: JSON!) { webPixelUpdate(id: $id, webPixel: "
+      "{settings: $settings}) { userErrors { code field message } webPixel { id } } }",
+      "{\"id\":" + server::JsonString(*id->AsString()) + ",\"settings\":" + settings + "}");
+  if (!updated.ok()) return updated.status();
+  const JsonValue* update = updated->Find("webPixelUpdate");
+  const JsonValue* update_errors = update ? update->Find("userErrors") : nullptr;
+  if (update_errors != nullptr && !update_errors->items().empty()) {
+    return Status(Status::Kind::kUnavailable, "shopify_pixel", "webPixelUpdate refused");
   }
   return Status::Ok();
 }

@@ -70,6 +70,11 @@ struct ShopifyAppOptions {
   // cannot pass data-* settings, so the loader must then find its config in window.vitrineConfig.
   bool install_script_tag = false;
   std::string theme_extension_handle = "vitrine-loader";
+  // The Web Pixel (web_pixel/): when a write key is set, the install activates it
+  // (webPixelCreate, or webPixelUpdate when the shop has it already) with
+  // {"serverUrl": app_url, "writeKey": pixel_write_key}. Needs the write_pixels and
+  // read_customer_events scopes (FromEnv adds them).
+  std::string pixel_write_key;
   bool start_worker = true;  // false: deliveries wait for Drain() (tests)
   int64_t worker_idle_ms = 1000;
   int max_attempts = 10;
@@ -96,7 +101,7 @@ struct ShopifyAppOptions {
   // From the environment: VITRINE_SHOPIFY_API_KEY, _API_SECRET, _PREVIOUS_SECRET,
   // _PREVIOUS_SECRET_UNTIL (Unix seconds), _APP_URL, _ADMIN_BASE_URL, _API_VERSION, _TOKEN_KEY
   // (64 hex digits or base64), _CURRENCY, _RECONCILE_S (seconds between reconciliation polls),
-  // _EXPORT_DIR, _IMPORT_REST ("1": REST for customers and orders).
+  // _EXPORT_DIR, _IMPORT_REST ("1": REST for customers and orders), _PIXEL_WRITE_KEY.
   // nullopt when no secret is set (the module stays off).
   static std::optional<ShopifyAppOptions> FromEnv();
 };
@@ -162,6 +167,7 @@ class ShopifyApp final : public server::RouteModule {
   std::string AdminBase(const std::string& shop) const;
   std::string SignState(const std::string& nonce, const std::string& shop) const;
   Status AfterInstall(const std::string& shop, const std::string& token);
+  Status ActivateWebPixel(const std::string& shop, const std::string& token);
 
   StatusOr<std::string> ApplyProduct(const QueuedWebhook& hook);
   StatusOr<std::string> ApplyProductDelete(const QueuedWebhook& hook);

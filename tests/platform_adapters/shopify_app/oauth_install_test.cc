@@ -85,6 +85,7 @@ class FakeShopify {
     return out;
   }
   void set_token_status(int status) { token_status_ = status; }
+  void set_pixel_taken(bool taken) { pixel_taken_ = taken; }
 
  private:
   WireResponse Serve(const WireRequest& r) {
@@ -100,6 +101,22 @@ class FakeShopify {
     } else if (r.Path().ends_with("/webhooks.json")) {
       response.status = 201;
       response.body = R"({"webhook":{"id":4759306}})";
+    } else if (r.Path().ends_with("/graphql.json")) {
+      response.status = 200;
+      if (r.body.find("webPixelCreate") != std::string::npos) {
+        response.body =
+            pixel_taken_
+                ? R"({"data":{"webPixelCreate":{"userErrors":[{"code":"TAKEN","field":["webPixel"],)"
+                  R"("message":"Web pixel is taken."}],"webPixel":null}}})"
+                : R"({"data":{"webPixelCreate":{"userErrors":[],"webPixel":{"id":"gid://shopify/WebPixel/1"}}}})";
+      } else if (r.body.find("query Pixel") != std::string::npos) {
+        response.body = R"({"data":{"webPixel":{"id":"gid://shopify/WebPixel/77"}}})";
+      } else if (r.body.find("webPixelUpdate") != std::string::npos) {
+        response.body =
+            R"({"data":{"webPixelUpdate":{"userErrors":[],"webPixel":{"id":"gid://shopify/WebPixel/77"}}}})";
+      } else {
+        response.body = R"({"errors":[{"message":"unexpected"}]})";
+      }
     } else if (r.Path().ends_with("/script_tags.json")) {
       response.status = 201;
       response.body = R"({"script_tag":{"id":870402694}})";
@@ -112,6 +129,7 @@ class FakeShopify {
   std::mutex mu_;
   std::vector<WireRequest> requests_;
   std::atomic<int> token_status_{200};
+  std::atomic<bool> pixel_taken_{false};
   LoopbackHttpServer server_;  // last: serves once the rest exists
 };
 
@@ -263,6 +281,40 @@ TEST_F(ShopifyInstallFlowTest, CallbackExchangesTheCodeStoresTheTokenAndRegister
   // The state is single use: a replayed callback is refused and exchanges nothing.
   EXPECT_EQ(Callback(server, state).status, 401);
   EXPECT_EQ(fake_.To("/admin/oauth/access_token").size(), 1u);
+}
+
+TEST_F(ShopifyInstallFlowTest, InstallActivatesTheWebPixelWithThisServerAndKey) {
+  ShopifyAppOptions options = OptionsFor(fake_);
+  options.pixel_write_key = "wk_pixel";
+  ShopifyServer server(options);
+  ASSERT_EQ(Callback(server, StartInstall(server)).status, 302);
+  auto calls = fake_.To("/admin/api/2024-04/graphql.json");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].Header("X-Shopify-Access-Token"), "shpat_f4k3t0k3n");
+  auto body = ParseJson(calls[0].body);
+  ASSERT_TRUE(body.ok()) << calls[0].body;
+  EXPECT_NE(body.value->Find("query")->AsString()->find("webPixelCreate"), std::string::npos);
+  // The settings are a JSON string holding this server's URL and the pixel's key.
+  auto settings = ParseJson(*body.value->Find("variables")->Find("settings")->AsString());
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings.value->Find("serverUrl")->AsString(), "https://vitrine.test");
+  EXPECT_EQ(settings.value->Find("writeKey")->AsString(), "wk_pixel");
+
+  // Reinstall: the shop has the pixel already; it is updated with the same settings.
+  fake_.set_pixel_taken(true);
+  ASSERT_EQ(Callback(server, StartInstall(server)).status, 302);
+  calls = fake_.To("/admin/api/2024-04/graphql.json");
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_NE(calls[2].body.find("query Pixel"), std::string::npos);
+  EXPECT_NE(calls[3].body.find("webPixelUpdate"), std::string::npos);
+  EXPECT_NE(calls[3].body.find("gid://shopify/WebPixel/77"), std::string::npos);
+  EXPECT_NE(calls[3].body.find("wk_pixel"), std::string::npos);
+}
+
+TEST_F(ShopifyInstallFlowTest, WithoutAPixelKeyNoPixelIsCreated) {
+  ShopifyServer server(OptionsFor(fake_));
+  ASSERT_EQ(Callback(server, StartInstall(server)).status, 302);
+  EXPECT_TRUE(fake_.To("/admin/api/2024-04/graphql.json").empty());
 }
 
 TEST_F(ShopifyInstallFlowTest, ThemeExtensionIsTheDefaultStorefrontSnippet) {
