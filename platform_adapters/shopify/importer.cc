@@ -106,6 +106,40 @@ bool IsThrottled(const JsonValue& body) {
   return false;
 }
 
+// Field selections shared by the paged queries and the bulk operations (a bulk query takes the
+// same fields; its nested connections take no `first` and become child lines).
+constexpr const char* kProductFields =
+    "id title handle vendor productType status tags updatedAt featuredImage { url }";
+constexpr const char* kVariantFields = "id title price sku inventoryQuantity inventoryItem { id }";
+constexpr const char* kCustomerFields =
+    "id email phone firstName lastName state tags createdAt updatedAt "
+    "emailMarketingConsent { marketingState }";
+constexpr const char* kOrderFields =
+    "id name email test createdAt updatedAt cancelledAt displayFinancialStatus currencyCode "
+    "totalPriceSet { shopMoney { amount currencyCode } } customer { id }";
+constexpr const char* kLineItemFields =
+    "id title quantity sku product { id } variant { id } "
+    "originalUnitPriceSet { shopMoney { amount } }";
+
+// "edges { node { <fields> } }" of a connection.
+std::string EdgesOf(const std::string& fields) { return "edges { node { " + fields + " } }"; }
+
+// A paged query over `resource` (sorted by updated_at, filtered by $query) selecting `node`.
+std::string PagedQuery(const std::string& name, const std::string& resource,
+                       const std::string& node) {
+  return "query " + name + "($first: Int!, $after: String, $query: String) { " + resource +
+         "(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) { "
+         "pageInfo { hasNextPage endCursor } " +
+         EdgesOf(node) + " } }";
+}
+
+// The bulk query over `resource` selecting `node`, filtered when `filter` is set.
+std::string BulkQuery(const std::string& resource, const std::string& filter,
+                      const std::string& node) {
+  return "{ " + resource + (filter.empty() ? "" : "(query: " + JsonString(filter) + ")") + " { " +
+         EdgesOf(node) + " } }";
+}
+
 }  // namespace
 
 std::string NextLink(std::string_view link) {
@@ -517,7 +551,7 @@ StatusOr<std::optional<v1::CatalogItem>> ShopifyImporter::ProductItem(
   return Result(std::move(*item));
 }
 
-StatusOr<bool> ShopifyImporter::UseBulkForProducts() {
+StatusOr<bool> ShopifyImporter::UseBulk() {
   if (options_.bulk) return true;
   if (options_.bulk_above_products <= 0) return false;
   const std::string since = WatermarkOf("products");
@@ -537,21 +571,11 @@ StatusOr<bool> ShopifyImporter::UseBulkForProducts() {
 }
 
 Status ShopifyImporter::ImportProducts() {
-  auto bulk = UseBulkForProducts();
-  if (!bulk.ok()) return bulk.status();
-  if (*bulk) return ImportProductsBulk();
-  static constexpr const char* kQuery =
-      R"(query Products($first: Int!, $after: String, $query: String) {
-  products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    edges { node {
-      id title handle vendor productType status tags updatedAt
-      featuredImage { url }
-      collections(first: 1) { edges { node { title } } }
-      variants(first: 100) { edges { node { id title price sku inventoryQuantity inventoryItem { id } } } }
-    } }
-  }
-})";
+  if (use_bulk_) return ImportProductsBulk();
+  static const std::string kQuery = PagedQuery(
+      "Products", "products",
+      std::string(kProductFields) + " collections(first: 1) { edges { node { title } } }" +
+          " variants(first: 100) { " + EdgesOf(kVariantFields) + " }");
   const std::string since = WatermarkOf("products");
   const std::string filter = since.empty() ? "null" : JsonString("updated_at:>='" + since + "'");
   new_watermark_ = since;
@@ -670,15 +694,11 @@ StatusOr<BulkParse> ShopifyImporter::RunBulk(const std::string& query) {
 Status ShopifyImporter::ImportProductsBulk() {
   const std::string since = WatermarkOf("products");
   new_watermark_ = since;
-  // Bulk queries ignore `first`; nested connections become child lines with __parentId.
-  const std::string filter =
-      since.empty() ? "" : "(query: " + JsonString("updated_at:>='" + since + "'") + ")";
-  const std::string query = "{ products" + filter + R"( { edges { node {
-  id title handle vendor productType status tags updatedAt
-  featuredImage { url }
-  collections { edges { node { id title } } }
-  variants { edges { node { id title price sku inventoryQuantity inventoryItem { id } } } }
-} } } })";
+  // Nested connections become child lines pointing at their product with __parentId.
+  const std::string query =
+      BulkQuery("products", since.empty() ? "" : "updated_at:>='" + since + "'",
+                std::string(kProductFields) + " collections { " + EdgesOf("id title") + " }" +
+                    " variants { " + EdgesOf(kVariantFields) + " }");
   auto parsed = RunBulk(query);
   if (!parsed.ok()) return parsed.status();
   std::vector<v1::CatalogItem> batch;
@@ -799,32 +819,12 @@ Status ShopifyImporter::ImportRest(const std::string& resource) {
 }
 
 Status ShopifyImporter::ImportGraphQL(const std::string& resource) {
-  static constexpr const char* kCustomers =
-      R"(query Customers($first: Int!, $after: String, $query: String) {
-  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    edges { node {
-      id email phone firstName lastName state tags createdAt updatedAt
-      emailMarketingConsent { marketingState }
-    } }
-  }
-})";
   // Orders: every status (unlike REST, GraphQL does not default to open ones).
-  static constexpr const char* kOrders =
-      R"(query Orders($first: Int!, $after: String, $query: String) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    edges { node {
-      id name email test createdAt updatedAt cancelledAt displayFinancialStatus currencyCode
-      totalPriceSet { shopMoney { amount currencyCode } }
-      customer { id }
-      lineItems(first: 100) { edges { node {
-        id title quantity sku product { id } variant { id }
-        originalUnitPriceSet { shopMoney { amount } }
-      } } }
-    } }
-  }
-})";
+  static const std::string kCustomers = PagedQuery("Customers", "customers", kCustomerFields);
+  static const std::string kOrders = PagedQuery(
+      "Orders", "orders",
+      std::string(kOrderFields) + " lineItems(first: 100) { " + EdgesOf(kLineItemFields) + " }");
+  if (use_bulk_) return ImportGraphQLBulk(resource);
   const bool is_orders = resource == "orders";
   const std::string since = WatermarkOf(resource);
   new_watermark_ = since;
@@ -857,11 +857,56 @@ Status ShopifyImporter::ImportGraphQL(const std::string& resource) {
   return Watermark(resource, new_watermark_);
 }
 
+Status ShopifyImporter::ImportGraphQLBulk(const std::string& resource) {
+  const bool is_orders = resource == "orders";
+  const std::string since = WatermarkOf(resource);
+  new_watermark_ = since;
+  auto parsed = RunBulk(BulkQuery(
+      resource, since.empty() ? "" : "updated_at:>='" + since + "'",
+      is_orders ? std::string(kOrderFields) + " lineItems { " + EdgesOf(kLineItemFields) + " }"
+                : std::string(kCustomerFields)));
+  if (!parsed.ok()) return parsed.status();
+  int64_t& count = is_orders ? stats_.orders : stats_.customers;
+  std::vector<CustomerRecord> customers;
+  std::vector<OrderRecord> orders;
+  const auto flush = [&]() -> Status {
+    Status s = is_orders ? IngestOrders(std::move(orders)) : IngestCustomers(customers);
+    customers.clear();
+    orders.clear();
+    if (options_.progress) options_.progress(resource, count, stats_);
+    return s;
+  };
+  const std::string kind = is_orders ? "gid://shopify/Order/" : "gid://shopify/Customer/";
+  for (const BulkObject& object : parsed->objects) {
+    if (!Str(object.node.Find("id")).starts_with(kind)) continue;
+    ++count;
+    if (is_orders) {
+      // The order's line items are its children (wherever they were in the file).
+      if (auto o = OrderFromGraphQL(object.node, &object.children)) orders.push_back(std::move(*o));
+    } else if (auto c = CustomerFromGraphQL(object.node)) {
+      customers.push_back(std::move(*c));
+    }
+    if (orders.size() + customers.size() >= 250) {
+      Status s = flush();
+      if (!s.ok()) return s;
+    }
+  }
+  if (Status s = flush(); !s.ok()) return s;
+  return Watermark(resource, new_watermark_);
+}
+
 StatusOr<ImportStats> ShopifyImporter::Run() {
   if (env_.http == nullptr || !env_.sinks.ingest || !env_.sinks.upsert_catalog) {
     return Status(Status::Kind::kInvalid, "shopify_import", "importer needs http and sinks");
   }
   Status s = ImportShop();
+  if (s.ok()) {
+    // One decision for the whole run: a shop too large to page its products pages its orders
+    // no better.
+    auto bulk = UseBulk();
+    if (bulk.ok()) use_bulk_ = *bulk;
+    s = bulk.status();
+  }
   if (s.ok() && options_.products) s = ImportProducts();
   if (s.ok() && options_.collections) s = ImportCollections();
   if (s.ok() && options_.customers) {

@@ -95,9 +95,10 @@ struct ImportOptions {
   bool products = true, collections = true, customers = true, orders = true;
   int max_retries = 8;
   int64_t rest_retry_after_default_ms = 2000;  // a 429 without Retry-After
-  // Bulk operations for large catalogs: products through bulkOperationRunQuery (one JSONL file
-  // instead of pages of 100). `bulk`: always; `bulk_above_products` > 0: when productsCount is
-  // above it. The status is polled every bulk_poll_first_ms, doubling up to bulk_poll_max_ms;
+  // Bulk operations for large stores: products, customers and orders (GraphQL path) through
+  // bulkOperationRunQuery, one JSONL file each instead of pages of 100. `bulk`: always;
+  // `bulk_above_products` > 0: when productsCount (what changed since the watermark) is above
+  // it. The status is polled every bulk_poll_first_ms, doubling up to bulk_poll_max_ms;
   // after bulk_timeout_ms of polling the import gives up (the operation keeps running at Shopify
   // and the next run starts another once it ended).
   bool bulk = false;
@@ -144,7 +145,8 @@ class ShopifyImporter {
   Status ImportShop();
   Status ImportProducts();
   Status ImportProductsBulk();
-  StatusOr<bool> UseBulkForProducts();
+  StatusOr<bool> UseBulk();  // options.bulk, or productsCount above bulk_above_products
+  Status ImportGraphQLBulk(const std::string& resource);  // customers or orders
   // Runs `query` as a bulk operation, waits for it and returns its parsed JSONL (empty when the
   // operation found nothing).
   StatusOr<BulkParse> RunBulk(const std::string& query);
@@ -171,6 +173,7 @@ class ShopifyImporter {
   double graphql_restore_rate_ = 50;
   double graphql_last_cost_ = 0;
   std::string new_watermark_;
+  bool use_bulk_ = false;  // decided once per Run
 };
 
 // The `rel="next"` URL of a Link header, or "" when there is none.

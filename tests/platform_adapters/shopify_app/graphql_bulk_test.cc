@@ -44,6 +44,23 @@ constexpr const char* kBulkJsonl =
     R"({"id":"gid://shopify/ProductVariant/999","price":"1.00","__parentId":"gid://shopify/Product/404"})"
     "\n";
 
+// Orders and customers of the bulk files: the first order's line item comes before it, the
+// second order's after the customers' lines would have been.
+constexpr const char* kBulkOrdersJsonl =
+    R"({"id":"gid://shopify/LineItem/1","title":"Big","quantity":2,"sku":"A-S","product":{"id":"gid://shopify/Product/9007199254740993"},"variant":{"id":"gid://shopify/ProductVariant/111"},"originalUnitPriceSet":{"shopMoney":{"amount":"19.99"}},"__parentId":"gid://shopify/Order/820982911946154508"})"
+    "\n"
+    R"({"id":"gid://shopify/Order/820982911946154508","name":"#1","email":"","test":false,"createdAt":"2024-05-01T00:00:00Z","updatedAt":"2024-05-03T00:00:00Z","cancelledAt":null,"displayFinancialStatus":"PAID","currencyCode":"EUR","totalPriceSet":{"shopMoney":{"amount":"39.98","currencyCode":"EUR"}},"customer":{"id":"gid://shopify/Customer/9007199254740995"}})"
+    "\n"
+    R"({"id":"gid://shopify/Order/1001","name":"#2","email":"","test":false,"createdAt":"2024-05-02T00:00:00Z","updatedAt":"2024-05-02T00:00:00Z","cancelledAt":null,"displayFinancialStatus":"PAID","currencyCode":"EUR","totalPriceSet":{"shopMoney":{"amount":"5.00","currencyCode":"EUR"}},"customer":null})"
+    "\n"
+    R"({"id":"gid://shopify/LineItem/2","title":"Two","quantity":1,"sku":"T","product":{"id":"gid://shopify/Product/2"},"variant":{"id":"gid://shopify/ProductVariant/21"},"originalUnitPriceSet":{"shopMoney":{"amount":"5.00"}},"__parentId":"gid://shopify/Order/1001"})"
+    "\n";
+constexpr const char* kBulkCustomersJsonl =
+    R"({"id":"gid://shopify/Customer/9007199254740995","email":"ann@example.com","phone":null,"firstName":"Ann","lastName":"Lee","state":"ENABLED","tags":[],"createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-05-01T00:00:00Z","emailMarketingConsent":{"marketingState":"NOT_SUBSCRIBED"}})"
+    "\n"
+    R"({"id":"gid://shopify/Customer/42","email":"bob@example.com","phone":null,"firstName":"Bob","lastName":"Ray","state":"ENABLED","tags":[],"createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-05-01T00:00:00Z","emailMarketingConsent":null})"
+    "\n";
+
 std::string CustomerNode(const std::string& id, const std::string& email,
                          const std::string& updated_at) {
   return R"({"node":{"id":"gid://shopify/Customer/)" + id + R"(","email":")" + email +
@@ -100,10 +117,12 @@ class FakeGraphQLShop {
     requests_.push_back(req);
     const std::string path = req.Path();
     if (path.ends_with("/shop.json")) return Json(R"({"shop":{"currency":"EUR"}})");
-    if (path == "/bulk/result.jsonl") {
+    if (path.starts_with("/bulk/")) {
       WireResponse r;
       r.status = 200;
-      r.body = kBulkJsonl;
+      r.body = path == "/bulk/orders.jsonl"      ? kBulkOrdersJsonl
+               : path == "/bulk/customers.jsonl" ? kBulkCustomersJsonl
+                                                 : kBulkJsonl;
       r.headers = {{"Content-Type", "application/jsonl"}};
       return r;
     }
@@ -117,6 +136,11 @@ class FakeGraphQLShop {
       return Json(Page("products", {}, false, "p"));
     }
     if (body.find("mutation Run") != std::string::npos) {
+      // A new operation: which export it is decides the file it ends with.
+      polls_ = 0;
+      bulk_file_ = body.find("{ orders") != std::string::npos      ? "orders"
+                   : body.find("{ customers") != std::string::npos ? "customers"
+                                                                   : "result";
       return Json(
           R"({"data":{"bulkOperationRunQuery":{"bulkOperation":{"id":"gid://shopify/BulkOperation/147595010","status":"CREATED"},"userErrors":[]}})" +
           std::string(kCost) + "}");
@@ -125,7 +149,7 @@ class FakeGraphQLShop {
       ++polls_;
       std::string status = polls_ < 3 ? "RUNNING" : (bulk_fails ? "FAILED" : "COMPLETED");
       const std::string url_field =
-          status == "COMPLETED" ? "\"" + url() + "/bulk/result.jsonl\"" : "null";
+          status == "COMPLETED" ? "\"" + url() + "/bulk/" + bulk_file_ + ".jsonl\"" : "null";
       return Json(R"({"data":{"node":{"id":"gid://shopify/BulkOperation/147595010","status":")" +
                   status + R"(","errorCode":)" +
                   (status == "FAILED" ? std::string("\"INTERNAL_SERVER_ERROR\"") : "null") +
@@ -169,6 +193,7 @@ class FakeGraphQLShop {
   std::mutex mu_;
   std::vector<WireRequest> requests_;
   int polls_ = 0;
+  std::string bulk_file_ = "result";
   bool throttled_ = false;
   LoopbackHttpServer server_;  // last
 };
@@ -259,6 +284,44 @@ TEST_F(ShopifyGraphQLImportTest, BulkOperationImportsProductsFromTheJsonl) {
   auto again = Import(server, options);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->stale, 2);
+}
+
+TEST_F(ShopifyGraphQLImportTest, BulkCoversCustomersAndOrdersWithScatteredLineItems) {
+  ShopifyServer server;
+  ImportOptions options = Options();
+  options.bulk = true;
+  auto stats = Import(server, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->bulk_operations, 3);  // products, customers, orders one after the other
+  EXPECT_EQ(stats->customers, 2);
+  EXPECT_EQ(stats->orders, 2);
+  EXPECT_EQ(CountRequests("query Customers"), 0u);
+  EXPECT_EQ(CountRequests("query Orders"), 0u);
+  EXPECT_EQ(server.Stats().orders, 2);
+  auto ann = server.app().admin().FindProfile("9007199254740995", "");
+  ASSERT_TRUE(ann.ok()) << ann.status().ToString();
+  EXPECT_EQ(ann->order_count, 1);
+  auto events = server.app().admin().ListEvents(ann->profile_id, 10);
+  ASSERT_TRUE(events.ok());
+  bool order_seen = false;
+  for (const auto& e : *events) {
+    if (e.type() != "order_completed") continue;
+    order_seen = true;
+    ASSERT_EQ(e.products_size(), 1);  // the line item that came before its order
+    EXPECT_EQ(e.products(0).product_id(), "9007199254740993");
+    EXPECT_EQ(e.order().value_micros(), 39'980'000);
+  }
+  EXPECT_TRUE(order_seen);
+  auto guest = server.app().admin().FindProfile("", "shopify-order:1001");
+  ASSERT_TRUE(guest.ok());
+  EXPECT_EQ(guest->order_count, 1);
+  EXPECT_TRUE(server.app().admin().FindProfile("42", "").ok());
+  // Watermarks stored per resource: the next run's bulk queries are filtered.
+  EXPECT_EQ(server.shopify().store().GetSetting("import:big.myshopify.com:orders")->value_or(""),
+            "2024-05-03T00:00:00Z");
+  ASSERT_TRUE(Import(server, options).ok());
+  EXPECT_EQ(CountRequests(R"(orders(query: \"updated_at:>='2024-05-03T00:00:00Z'\"))"), 1u);
+  EXPECT_EQ(server.Stats().orders, 2);
 }
 
 TEST_F(ShopifyGraphQLImportTest, BulkIsChosenAboveTheProductCount) {
