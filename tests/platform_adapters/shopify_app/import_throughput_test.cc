@@ -35,6 +35,9 @@ int64_t EnvInt(const char* name, int64_t fallback) {
   return v && *v ? std::atoll(v) : fallback;
 }
 
+// How customers and orders travel: REST pages, GraphQL pages, or bulk operations (everything).
+enum class Path { kRest, kGraphQL, kBulk };
+
 class GeneratedShop {
  public:
   GeneratedShop(int64_t products, int64_t orders)
@@ -54,6 +57,50 @@ class GeneratedShop {
   static int64_t After(const std::string& text, const std::string& key, int64_t fallback) {
     const size_t at = text.find(key);
     return at == std::string::npos ? fallback : std::atoll(text.c_str() + at + key.size());
+  }
+  std::string ProductNode(int64_t i, bool with_variants) const {
+    const std::string id = std::to_string(kProductBase + static_cast<uint64_t>(i));
+    return R"({"id":"gid://shopify/Product/)" + id + R"(","title":"Product )" + std::to_string(i) +
+           R"(","handle":"p-)" + std::to_string(i) + R"(","vendor":"Acme","productType":"Type )" +
+           std::to_string(i % 17) +
+           R"(","status":"ACTIVE","tags":[],"updatedAt":"2024-04-01T00:00:00Z")" +
+           (with_variants ? R"(,"variants":{"edges":[{"node":)" + Variant(i) + "}]}" : "") + "}";
+  }
+  static std::string Variant(int64_t i) {
+    const std::string id = std::to_string(kProductBase + static_cast<uint64_t>(i));
+    return R"({"id":"gid://shopify/ProductVariant/)" + id + R"(","price":"12.50","sku":"S)" +
+           std::to_string(i) +
+           R"(","inventoryQuantity":5,"inventoryItem":{"id":"gid://shopify/InventoryItem/)" + id +
+           R"("}})";
+  }
+  static std::string VariantOf(int64_t i) {
+    std::string v = Variant(i);
+    v.pop_back();
+    return v + R"(,"__parentId":"gid://shopify/Product/)" +
+           std::to_string(kProductBase + static_cast<uint64_t>(i)) + "\"}";
+  }
+  std::string LineItem(int64_t i) const {
+    const std::string product =
+        std::to_string(kProductBase + static_cast<uint64_t>((i * 7919) % products_));
+    return R"({"id":"gid://shopify/LineItem/)" + std::to_string(i) +
+           R"(","title":"P","quantity":2,"sku":"S","product":{"id":"gid://shopify/Product/)" +
+           product + R"("},"variant":{"id":"gid://shopify/ProductVariant/)" + product +
+           R"("},"originalUnitPriceSet":{"shopMoney":{"amount":"12.50"}}})";
+  }
+  std::string LineItemOf(int64_t i) const {
+    std::string l = LineItem(i);
+    l.pop_back();
+    return l + R"(,"__parentId":"gid://shopify/Order/)" +
+           std::to_string(kOrderBase + static_cast<uint64_t>(i)) + "\"}";
+  }
+  std::string GraphQLOrder(int64_t i, bool with_lines) const {
+    const std::string id = std::to_string(kOrderBase + static_cast<uint64_t>(i));
+    return R"({"id":"gid://shopify/Order/)" + id + R"(","name":"#)" + std::to_string(i) +
+           R"(","createdAt":"2024-03-01T10:00:00Z","updatedAt":"2024-03-02T10:00:00Z",)"
+           R"("cancelledAt":null,"totalPriceSet":{"shopMoney":{"amount":"25.00",)"
+           R"("currencyCode":"EUR"}},"customer":{"id":"gid://shopify/Customer/)" +
+           std::to_string(1000 + i % 997) + "\"}" +
+           (with_lines ? R"(,"lineItems":{"edges":[{"node":)" + LineItem(i) + "}]}" : "") + "}";
   }
   WireResponse Json(int status, std::string body) {
     WireResponse r;
@@ -108,28 +155,55 @@ class GeneratedShop {
                     R"({"data":{"collections":{"pageInfo":{"hasNextPage":false},"edges":[]}},)" +
                         throttle + "}");
       }
+      if (req.body.find("mutation Run") != std::string::npos) {
+        bulk_kind_ = req.body.find("{ orders") != std::string::npos      ? "orders"
+                     : req.body.find("{ customers") != std::string::npos ? "customers"
+                                                                         : "products";
+        return Json(200, R"({"data":{"bulkOperationRunQuery":{"bulkOperation":)"
+                         R"({"id":"gid://shopify/BulkOperation/1","status":"CREATED"},)"
+                         R"("userErrors":[]}},)" +
+                             throttle + "}");
+      }
+      if (req.body.find("query Poll") != std::string::npos) {
+        return Json(200, R"({"data":{"node":{"id":"gid://shopify/BulkOperation/1",)"
+                         R"("status":"COMPLETED","url":")" +
+                             url() + "/bulk/" + bulk_kind_ + R"("}},)" + throttle + "}");
+      }
       const int64_t first = After(req.body, "\"first\":", 100);
-      const int64_t page = After(req.body, "\"after\":\"p", 0);
+      const bool orders = req.body.find("query Orders") != std::string::npos;
+      if (req.body.find("query Customers") != std::string::npos) {
+        return Json(200, R"({"data":{"customers":{"pageInfo":{"hasNextPage":false},"edges":[]}},)" +
+                             throttle + "}");
+      }
+      const int64_t page = After(req.body, orders ? "\"after\":\"o" : "\"after\":\"p", 0);
+      const int64_t total = orders ? orders_ : products_;
       std::string edges;
       const int64_t begin = page * first;
-      const int64_t end = std::min(products_, begin + first);
+      const int64_t end = std::min(total, begin + first);
       for (int64_t i = begin; i < end; ++i) {
-        const std::string id = std::to_string(kProductBase + static_cast<uint64_t>(i));
         if (!edges.empty()) edges += ",";
-        edges += R"({"node":{"id":"gid://shopify/Product/)" + id + R"(","title":"Product )" +
-                 std::to_string(i) + R"(","handle":"p-)" + std::to_string(i) +
-                 R"(","vendor":"Acme","productType":"Type )" + std::to_string(i % 17) +
-                 R"(","status":"ACTIVE","tags":[],"updatedAt":"2024-04-01T00:00:00Z",)"
-                 R"("variants":{"edges":[{"node":{"id":"gid://shopify/ProductVariant/)" +
-                 id + R"(","price":"12.50","sku":"S)" + std::to_string(i) +
-                 R"(","inventoryQuantity":5,"inventoryItem":{"id":"gid://shopify/InventoryItem/)" +
-                 id + R"("}}}]}}})";
+        edges += R"({"node":)" + (orders ? GraphQLOrder(i, true) : ProductNode(i, true)) + "}";
       }
-      const bool more = end < products_;
-      return Json(200, R"({"data":{"products":{"pageInfo":{"hasNextPage":)" +
-                           std::string(more ? "true" : "false") + R"(,"endCursor":"p)" +
-                           std::to_string(page + 1) + R"("},"edges":[)" + edges + "]}}," +
-                           throttle + "}");
+      const bool more = end < total;
+      return Json(200, std::string(R"({"data":{")") + (orders ? "orders" : "products") +
+                           R"(":{"pageInfo":{"hasNextPage":)" + (more ? "true" : "false") +
+                           R"(,"endCursor":")" + (orders ? "o" : "p") + std::to_string(page + 1) +
+                           R"("},"edges":[)" + edges + "]}}," + throttle + "}");
+    }
+    if (path.starts_with("/bulk/")) {
+      // The bulk result: parents, then all children at the end (not next to their parent).
+      std::string parents;
+      std::string children;
+      const bool orders = path == "/bulk/orders";
+      const int64_t total = path == "/bulk/customers" ? 0 : orders ? orders_ : products_;
+      for (int64_t i = 0; i < total; ++i) {
+        parents += (orders ? GraphQLOrder(i, false) : ProductNode(i, false)) + "\n";
+        children += (orders ? LineItemOf(i) : VariantOf(i)) + "\n";
+      }
+      WireResponse r;
+      r.status = 200;
+      r.body = parents + children;
+      return r;
     }
     ++rest_requests_;
     if (auto limited = RestBucket()) return *limited;
@@ -180,11 +254,15 @@ class GeneratedShop {
   int64_t bucket_at_ = 0;
   double points_ = 1000;
   int64_t points_at_ = 0;
+  std::string bulk_kind_ = "products";
   std::atomic<int64_t> rest_requests_{0}, graphql_requests_{0}, sent_429_{0}, sent_throttled_{0};
   LoopbackHttpServer server_;  // last
 };
 
-TEST(ShopifyImportThroughputTest, GeneratedShopWithinTheRateLimits) {
+class ShopifyImportThroughputTest : public ::testing::TestWithParam<Path> {};
+
+TEST_P(ShopifyImportThroughputTest, GeneratedShopWithinTheRateLimits) {
+  const Path mode = GetParam();
   const int64_t products = EnvInt("VITRINE_SHOPIFY_BENCH_PRODUCTS", 1000);
   const int64_t orders = EnvInt("VITRINE_SHOPIFY_BENCH_ORDERS", 5000);
   GeneratedShop shop(products, orders);
@@ -194,7 +272,8 @@ TEST(ShopifyImportThroughputTest, GeneratedShopWithinTheRateLimits) {
   options.shop = "generated.myshopify.com";
   options.token = "t";
   options.admin_base_url = shop.url();
-  options.rest = true;  // measures both rate-limit schemes: REST for customers and orders
+  options.rest = mode == Path::kRest;  // REST exercises both rate-limit schemes
+  options.bulk = mode == Path::kBulk;
   options.log = [](const std::string&) {};
   ImportEnv env;
   env.http = http.get();
@@ -222,10 +301,13 @@ TEST(ShopifyImportThroughputTest, GeneratedShopWithinTheRateLimits) {
   EXPECT_LE(static_cast<double>(shop.rest_requests() - shop.sent_429()), 40 + 2 * virtual_s + 1);
   const double records = static_cast<double>(products + orders);
   std::printf(
-      "shopify import: %lld products + %lld orders in %.2f s wall (%.0f records/s); "
+      "shopify import (%s): %lld products + %lld orders in %.2f s wall (%.0f records/s); "
       "%lld requests (%lld REST, %lld GraphQL) = %.1f requests/s wall; "
       "rate limits: %lld REST 429s, %lld GraphQL THROTTLED, %.1f s waited (virtual %.1f s, "
       "%.2f REST requests per virtual second)\n",
+      mode == Path::kRest      ? "customers/orders REST"
+      : mode == Path::kGraphQL ? "GraphQL"
+                               : "bulk operations",
       static_cast<long long>(products), static_cast<long long>(orders), seconds, records / seconds,
       static_cast<long long>(stats->requests), static_cast<long long>(shop.rest_requests()),
       static_cast<long long>(shop.graphql_requests()),
@@ -235,7 +317,15 @@ TEST(ShopifyImportThroughputTest, GeneratedShopWithinTheRateLimits) {
       virtual_s > 0 ? static_cast<double>(shop.rest_requests()) / virtual_s : 0.0);
   ::testing::Test::RecordProperty("records_per_second", static_cast<int>(records / seconds));
   ::testing::Test::RecordProperty("http_429", static_cast<int>(stats->http_429));
+  EXPECT_EQ(stats->bulk_operations, mode == Path::kBulk ? 3 : 0);
 }
+
+std::string PathName(const ::testing::TestParamInfo<Path>& param) {
+  return param.param == Path::kRest ? "Rest" : param.param == Path::kGraphQL ? "GraphQL" : "Bulk";
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, ShopifyImportThroughputTest,
+                         ::testing::Values(Path::kRest, Path::kGraphQL, Path::kBulk), PathName);
 
 }  // namespace
 }  // namespace vitrine::shopify::testing
