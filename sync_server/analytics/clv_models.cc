@@ -145,6 +145,137 @@ double ParetoLogA0(const ParetoNbdParams& p, const RfmObservation& o) {
   return at_tx + std::log1p(-std::exp(delta));
 }
 
+// Index of each value among the sorted distinct values of `values`.
+struct Distinct {
+  std::vector<double> values;
+  std::vector<uint32_t> index;
+};
+
+Distinct DistinctValues(const std::vector<double>& values) {
+  Distinct out;
+  out.values = values;
+  std::sort(out.values.begin(), out.values.end());
+  out.values.erase(std::unique(out.values.begin(), out.values.end()), out.values.end());
+  out.index.reserve(values.size());
+  for (double v : values) {
+    out.index.push_back(static_cast<uint32_t>(
+        std::lower_bound(out.values.begin(), out.values.end(), v) - out.values.begin()));
+  }
+  return out;
+}
+
+// The summed BG/NBD log-likelihood of a fixed data set, arranged for the optimiser's many
+// evaluations. The per-customer formula (BgNbdLogLikelihood) splits into parts that depend on x
+// only (the log-gamma terms), on T only and on t_x only (the logs), and the rest: identical
+// observations are merged (weighted by their count), each part is computed once per distinct
+// value per evaluation, and only the log-sum-exp remains per distinct observation. Large bases
+// have few distinct x, T and t_x (days since the first purchase, in weeks), so one evaluation
+// costs a few log-gammas and one exp/log1p per distinct observation.
+class BgNbdLikelihood {
+ public:
+  explicit BgNbdLikelihood(std::span<const RfmObservation> data) {
+    std::map<std::tuple<double, double, double>, double> counts;
+    for (const RfmObservation& o : data) counts[{o.x, o.t_x, o.T}] += 1;
+    std::vector<double> x, t_x, T;
+    for (const auto& [key, n] : counts) {
+      x.push_back(std::get<0>(key));
+      t_x.push_back(std::get<1>(key));
+      T.push_back(std::get<2>(key));
+      weight_.push_back(n);
+    }
+    x_ = DistinctValues(x);
+    t_x_ = DistinctValues(t_x);
+    T_ = DistinctValues(T);
+    x_weight_.assign(x_.values.size(), 0.0);
+    for (size_t i = 0; i < weight_.size(); ++i) x_weight_[x_.index[i]] += weight_[i];
+  }
+
+  double operator()(const BgNbdParams& p) const {
+    const size_t nx = x_.values.size();
+    std::vector<double> r_x(nx), log_odds(nx);
+    double total = 0;
+    const double lg_r = LogGamma(p.r), lg_ab = LogGamma(p.a + p.b), lg_b = LogGamma(p.b);
+    const double log_alpha = std::log(p.alpha), log_a = std::log(p.a);
+    for (size_t j = 0; j < nx; ++j) {
+      const double x = x_.values[j];
+      r_x[j] = p.r + x;
+      // a1 + a2 of BgNbdLogLikelihood.
+      total += x_weight_[j] * (LogGamma(p.r + x) - lg_r + p.r * log_alpha + lg_ab +
+                               LogGamma(p.b + x) - lg_b - LogGamma(p.a + p.b + x));
+      log_odds[j] = x > 0 ? log_a - std::log(p.b + x - 1) : kNegInf;
+    }
+    std::vector<double> log_T(T_.values.size()), log_t_x(t_x_.values.size());
+    for (size_t j = 0; j < log_T.size(); ++j) log_T[j] = std::log(p.alpha + T_.values[j]);
+    for (size_t j = 0; j < log_t_x.size(); ++j) log_t_x[j] = std::log(p.alpha + t_x_.values[j]);
+    for (size_t i = 0; i < weight_.size(); ++i) {
+      const uint32_t j = x_.index[i];
+      const double a3 = -r_x[j] * log_T[T_.index[i]];
+      const double a4 =
+          log_odds[j] == kNegInf ? kNegInf : log_odds[j] - r_x[j] * log_t_x[t_x_.index[i]];
+      total += weight_[i] * LogAddExp(a3, a4);
+    }
+    return total;
+  }
+
+ private:
+  std::vector<double> weight_;  // per distinct observation
+  Distinct x_, t_x_, T_;        // indexed per distinct observation
+  std::vector<double> x_weight_;
+};
+
+// The summed Gamma-Gamma log-likelihood arranged the same way: with s = x * mean_spend,
+//   sum_i [lgamma(p x + q) - lgamma(p x) - lgamma(q) + q log(gamma) + p x log(x)]
+//   + sum_i (p x - 1) log(mean) - sum_i (p x + q) log(gamma + s),
+// the first sum is a per-distinct-x table, the second two constants per distinct x, and only
+// log(gamma + s) is evaluated per distinct (x, s).
+class GammaGammaLikelihood {
+ public:
+  explicit GammaGammaLikelihood(std::span<const SpendObservation> data) {
+    std::map<std::pair<double, double>, double> counts;  // (x, mean) -> customers
+    for (const SpendObservation& o : data) counts[{o.x, o.mean_spend}] += 1;
+    std::vector<double> x;
+    for (const auto& [key, n] : counts) {
+      x.push_back(key.first);
+      spend_.push_back(key.first * key.second);
+      weight_.push_back(n);
+    }
+    x_ = DistinctValues(x);
+    const size_t nx = x_.values.size();
+    x_weight_.assign(nx, 0.0);
+    x_log_mean_.assign(nx, 0.0);
+    size_t i = 0;
+    for (const auto& [key, n] : counts) {
+      const uint32_t j = x_.index[i++];
+      x_weight_[j] += n;
+      x_log_mean_[j] += n * std::log(key.second);
+    }
+  }
+
+  double operator()(const GammaGammaParams& p) const {
+    const size_t nx = x_.values.size();
+    std::vector<double> px_q(nx);
+    double total = 0;
+    const double lg_q = LogGamma(p.q), log_gamma = std::log(p.gamma);
+    for (size_t j = 0; j < nx; ++j) {
+      const double x = x_.values[j];
+      const double px = p.p * x;
+      px_q[j] = px + p.q;
+      total += x_weight_[j] *
+                   (LogGamma(px + p.q) - LogGamma(px) - lg_q + p.q * log_gamma + px * std::log(x)) +
+               (px - 1) * x_log_mean_[j];
+    }
+    for (size_t i = 0; i < weight_.size(); ++i) {
+      total -= weight_[i] * px_q[x_.index[i]] * std::log(p.gamma + spend_[i]);
+    }
+    return total;
+  }
+
+ private:
+  std::vector<double> spend_, weight_;  // per distinct (x, mean)
+  Distinct x_;
+  std::vector<double> x_weight_, x_log_mean_;  // per distinct x: customers, sum of log(mean)
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- BG/NBD
@@ -211,19 +342,9 @@ double BgNbdConditionalExpectedPurchases(const BgNbdParams& p, const RfmObservat
 StatusOr<FitResult<BgNbdParams>> FitBgNbd(std::span<const RfmObservation> data,
                                           const FitOptions& options) {
   if (Status s = CheckRfm(data); !s.ok()) return s;
-  // Identical (x, t_x, T) are common in large bases (one-time buyers acquired the same day share
-  // one), so each distinct observation is evaluated once and weighted by its count.
-  std::map<std::tuple<double, double, double>, double> counts;
-  for (const RfmObservation& o : data) counts[{o.x, o.t_x, o.T}] += 1;
-  std::vector<std::pair<RfmObservation, double>> distinct;
-  distinct.reserve(counts.size());
-  for (const auto& [k, n] : counts)
-    distinct.push_back({RfmObservation{std::get<0>(k), std::get<1>(k), std::get<2>(k)}, n});
-  auto negative_ll = [&distinct](const std::vector<double>& v) {
-    const BgNbdParams p{v[0], v[1], v[2], v[3]};
-    double total = 0;
-    for (const auto& [o, n] : distinct) total += n * BgNbdLogLikelihood(p, o);
-    return -total;
+  const BgNbdLikelihood likelihood(data);
+  auto negative_ll = [&likelihood](const std::vector<double>& v) {
+    return -likelihood(BgNbdParams{v[0], v[1], v[2], v[3]});
   };
   auto minimum = Minimize(negative_ll, 4, options);
   if (!minimum.ok()) return minimum.status();
@@ -305,8 +426,9 @@ StatusOr<FitResult<GammaGammaParams>> FitGammaGamma(std::span<const SpendObserva
                     "customer " + std::to_string(i) + " needs x >= 1 and mean_spend > 0");
     }
   }
-  auto negative_ll = [data](const std::vector<double>& v) {
-    return -GammaGammaLogLikelihood(GammaGammaParams{v[0], v[1], v[2]}, data);
+  const GammaGammaLikelihood likelihood(data);
+  auto negative_ll = [&likelihood](const std::vector<double>& v) {
+    return -likelihood(GammaGammaParams{v[0], v[1], v[2]});
   };
   auto minimum = Minimize(negative_ll, 3, options);
   if (!minimum.ok()) return minimum.status();

@@ -22,8 +22,17 @@
 //  3. Update: each centroid becomes the mean of its members.
 //  Steps 2-3 repeat `iterations` times, or until the assignment stops changing or the total
 //  squared distance improves by less than `tolerance` (relative).
-// The same inputs and options give the same assignment (no threads, no unordered containers,
-// LEMON's simplex is deterministic for a given graph).
+//  Coarse to fine (`coarse_levels`): on large bases, steps 1-3 run first on every 25th customer,
+//  then every 5th, with the size bounds scaled to the sample, and each level starts from the
+//  centroids of the one before; the full base then starts from nearly settled centroids. The
+//  solver's time grows faster than linearly in the customers and a first round from k-means++
+//  centroids is its worst case, so this is what makes 100k customers take seconds, not a minute.
+//  In the network, customers are numbered grouped by their nearest centroid (the simplex's pivot
+//  search goes through arcs in node order; grouped, it needs far fewer steps).
+// The same inputs and options give the same assignment: the distance computations run on
+// `threads` threads over a fixed split into chunks whose results are combined in chunk order
+// (so the thread count does not change a bit), no unordered containers, and LEMON's simplex is
+// deterministic for a given graph.
 //
 // Errors: kInvalid (code "segmentation_infeasible" or "invalid_segmentation_input") for bounds
 // no assignment can satisfy, ragged or non-finite features, bad options. Never throws.
@@ -87,13 +96,19 @@ struct SegmentationOptions {
   // into [ceil(n / max_size), floor(n / min_size)].
   int segments = 0;
   uint64_t seed = 1;
-  int iterations = 6;  // assignment/update rounds at most
+  int iterations = 6;  // assignment/update rounds at most, per level
   // Stop early when an update lowers the total squared distance by less than this fraction
   // (0: only when the assignment repeats exactly).
   double tolerance = 1e-3;
   int neighbours = 16;  // nearest centroids each customer may join (plus the fallback)
-  // Called after each round with (rounds done, rounds at most) for CLI progress; may be empty.
-  // Runs on the calling thread.
+  // Coarse levels before the full base (each a 1/5 sample of the next); a level is skipped when
+  // its sample would have fewer than 2000 customers or 8 per segment, so small bases run as if 0.
+  int coarse_levels = 2;
+  // Threads for the distance computations; 0: std::thread::hardware_concurrency(). The result
+  // does not depend on it.
+  int threads = 0;
+  // Called after each round with (rounds done, rounds at most over all levels) for CLI
+  // progress; may be empty. Runs on the calling thread.
   std::function<void(int done, int total)> progress;
 };
 
@@ -103,8 +118,8 @@ struct Segmentation {
   std::vector<int> sizes;             // per segment
   std::vector<double> centroids;      // segments x dim, row-major
   double total_squared_distance = 0;  // of the final assignment to the final centroids
-  int iterations_run = 0;
-  int fallback_customers = 0;  // routed through the hub in the last assignment
+  int iterations_run = 0;             // rounds on the full base (coarse levels not counted)
+  int fallback_customers = 0;         // routed through the hub in the last assignment
 };
 
 // The number of segments the defaults pick for n customers, or kInvalid when no count fits.

@@ -187,5 +187,27 @@ TEST(FitTest, RecoversParametersFromExpectedData) {
   EXPECT_NEAR(a->log_likelihood, GammaGammaLogLikelihood(a->params, data), 1e-9);
 }
 
+TEST(FitTest, GroupedLikelihoodEqualsThePerCustomerSum) {
+  // The fits evaluate the likelihood grouped by distinct x, t_x, T (clv_models.cc); the reported
+  // log-likelihood must still be the plain per-customer sum at the fitted parameters. Repeated
+  // observations, x = 0 with t_x = 0, and several customers per x and per T exercise the tables.
+  std::vector<RfmObservation> rfm;
+  std::vector<SpendObservation> spend;
+  for (int i = 0; i < 400; ++i) {
+    const double x = i % 7 == 0 ? 0 : static_cast<double>(i % 5);
+    const double T = 20.0 + (i % 13) / 7.0;
+    rfm.push_back({x, x == 0 ? 0 : T * ((i % 11) / 11.0), T});
+    if (x >= 1) spend.push_back({x, 5.0 + (i % 23) * 1.5});
+  }
+  auto bg = FitBgNbd(rfm);
+  ASSERT_TRUE(bg.ok()) << bg.status().ToString();
+  EXPECT_NEAR(bg->log_likelihood, BgNbdLogLikelihood(bg->params, rfm),
+              1e-9 * std::abs(bg->log_likelihood));
+  auto gg = FitGammaGamma(spend);
+  ASSERT_TRUE(gg.ok()) << gg.status().ToString();
+  EXPECT_NEAR(gg->log_likelihood, GammaGammaLogLikelihood(gg->params, spend),
+              1e-9 * std::abs(gg->log_likelihood));
+}
+
 }  // namespace
 }  // namespace vitrine::server::analytics

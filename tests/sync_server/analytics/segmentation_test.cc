@@ -89,6 +89,45 @@ TEST(SegmentationTest, TwentyThousandCustomersAllInBounds) {
   EXPECT_LE(s->iterations_run, o.iterations);
 }
 
+TEST(SegmentationTest, CoarseLevelsAndThreadsKeepBoundsAndDeterminism) {
+  // 12,000 customers and 35 segments: one coarse level (every 5th customer) runs before the
+  // full base. The thread count must not change a bit of the result.
+  const int n = 12000;
+  const FeatureMatrix f = Features(SyntheticCustomers(n, 12, 40, 7));
+  SegmentationOptions o;
+  o.seed = 3;
+  o.iterations = 3;
+  int last_total = 0, calls = 0;
+  o.progress = [&](int done, int total) {
+    ++calls;
+    EXPECT_EQ(done, calls);
+    last_total = total;
+  };
+  o.threads = 1;
+  auto one = SegmentCustomers(f, o);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(last_total, 6);               // (1 coarse level + the full base) x 3 rounds at most
+  EXPECT_GT(calls, one->iterations_run);  // the coarse level reported its rounds too
+  ExpectValid(*one, n, o);
+  o.progress = nullptr;
+  o.threads = 3;
+  auto three = SegmentCustomers(f, o);
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(one->assignment, three->assignment);
+  EXPECT_EQ(one->centroids, three->centroids);
+  EXPECT_EQ(one->total_squared_distance, three->total_squared_distance);
+
+  // Without coarse levels: still valid, and the coarse start is no worse a clustering.
+  o.coarse_levels = 0;
+  auto flat = SegmentCustomers(f, o);
+  ASSERT_TRUE(flat.ok());
+  ExpectValid(*flat, n, o);
+  EXPECT_LE(one->total_squared_distance, flat->total_squared_distance * 1.02);
+
+  o.threads = -1;
+  EXPECT_EQ(SegmentCustomers(f, o).status().code(), "invalid_segmentation_input");
+}
+
 TEST(SegmentationTest, TightBoundsStillFeasibleThroughFallback) {
   // Sizes forced to exactly 100 each with one neighbour per customer: the nearest-centroid arcs
   // alone cannot balance the segments, so the hub path must carry the rest.
