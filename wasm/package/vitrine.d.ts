@@ -30,6 +30,11 @@ export interface Success {
   ok: true;
 }
 export type Result<T = {}> = (Success & T) | Failure;
+/** What track() answers when the event was stored: its id (an RFC 9562 UUID string, the
+ * event_id the server receives and deduplicates by), or, in a follower tab, `forwarded: true`
+ * (the leader tab stores the event and assigns its id). */
+export type TrackResult = Result<{ eventId: string; forwarded?: undefined } |
+  { eventId?: undefined; forwarded: true }>;
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -223,7 +228,7 @@ export declare class Vitrine {
   static open(options: OpenOptions): Promise<Vitrine>;
   readonly isLeader: boolean;
   readonly storage: 'indexeddb' | 'localstorage' | 'memory';
-  track(type: EventType | (string & {}), props?: EventProps): Result;
+  track(type: EventType | (string & {}), props?: EventProps): TrackResult;
   identify(userId: string, traits?: Record<string, string> | null): Result;
   setConsent(granted: boolean): Result;
   recommend(placement: string, options?: RecommendOptions | null): Result<{ items: RecommendedItem[] }>;

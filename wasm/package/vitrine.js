@@ -580,7 +580,8 @@ export class Vitrine {
   get isLeader() { return this._leader; }
   get storage() { return this._backend ? this._backend.kind : 'memory'; }
 
-  // track(type, props?) -> {ok: true} | {ok: false, code, error}
+  // track(type, props?) -> {ok: true, eventId} | {ok: true, forwarded: true} (a follower tab:
+  // the leader assigns the id when it stores the event) | {ok: false, code, error}
   track(type, props) {
     if (!this._m) return errorValue('shutdown', 'the client is closed');
     if (typeof type !== 'string' || type === '') return errorValue('invalid_argument', 'type must be a non-empty string');
@@ -589,7 +590,10 @@ export class Vitrine {
     }
     const spec = Object.assign({}, props || {}, { type });
     const r = this._m.track(spec);
-    if (r.ok) this._forward({ op: 'track', spec });
+    if (r.ok && !this._leader && this._channel) {
+      this._forward({ op: 'track', spec });
+      return { ok: true, forwarded: true };
+    }
     return r;
   }
 

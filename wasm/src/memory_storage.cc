@@ -267,6 +267,11 @@ struct JournalState {
 
 // Two segments like the native journal: Append fills the active one up to segment_bytes of
 // payload, Seal hands its records over and keeps them until ClearSealed.
+std::string& LastAppendedEventId() {
+  static std::string* id = new std::string();  // never destroyed, like the registry
+  return *id;
+}
+
 class MemoryJournal final : public Journal {
  public:
   MemoryJournal(std::shared_ptr<JournalState> state, size_t segment_bytes)
@@ -280,6 +285,7 @@ class MemoryJournal final : public Journal {
     s_->active_bytes += event.payload.size();
     s_->active.push_back(event);
     s_->Mark(event);
+    LastAppendedEventId() = event.event_id;
     return Status::Ok();
   }
 
@@ -397,6 +403,12 @@ StatusOr<size_t> ImportMirror(const std::string& data_dir,
     store->queue.emplace(e->seq, std::move(*e));
   }
   return skipped;
+}
+
+std::string TakeLastAppendedEventId() {
+  std::string id;
+  id.swap(LastAppendedEventId());
+  return id;
 }
 
 std::vector<MirrorChange> TakeMirrorChanges(const std::string& data_dir) {

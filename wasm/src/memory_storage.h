@@ -46,6 +46,12 @@ StatusOr<size_t> ImportMirror(const std::string& data_dir,
 // Everything changed since the last call (only for a data_dir given to ImportMirror).
 std::vector<MirrorChange> TakeMirrorChanges(const std::string& data_dir);
 
+// The id (16 bytes) of the event most recently appended to any memory journal, and clears it;
+// empty when none was appended since the last call. The bindings use it to tell JS the id
+// Client::Track assigned (Track returns only a Status; an OK Track has appended exactly one).
+// Not locked: the browser build has one thread.
+std::string TakeLastAppendedEventId();
+
 }  // namespace vitrine::internal
 
 #endif  // VITRINE_WASM_SRC_MEMORY_STORAGE_H_

@@ -46,7 +46,7 @@ test('bad input from JS returns clear errors, never throws, queues nothing', asy
   }
   assert.equal(v.stats().tracked, 0, 'bad input queued nothing');
   // The client still works after all that.
-  assert.deepEqual(v.track('page_viewed', { pageUrl: '/' }), { ok: true });
+  assert.equal(v.track('page_viewed', { pageUrl: '/' }).ok, true);
   assert.equal(v.stats().tracked, 1);
   await v.close();
   assert.equal(v.track('page_viewed').code, 'shutdown');
@@ -66,7 +66,7 @@ test('recommendations react locally before any sync; flush delivers exactly once
   assert.deepEqual(before.items.map((i) => i.productId), ['shampoo-0', 'shampoo-1', 'shampoo-2']);
 
   server.down = true;
-  assert.deepEqual(v.track('product_viewed', { products: [serum3] }), { ok: true });
+  assert.equal(v.track('product_viewed', { products: [serum3] }).ok, true);
   assert.equal(v.recommend('home', { limit: 3 }).items[0].productId, 'mask-1', 'changed before sync');
   const similar = v.recommend('product_page', { productId: 'serum-3', limit: 2 });
   assert.ok(similar.ok && !similar.items.some((i) => i.productId === 'serum-3'));
@@ -81,6 +81,32 @@ test('recommendations react locally before any sync; flush delivers exactly once
   assert.equal((await v.flush()).ok, true);
   assert.equal(server.received.size, 2);
   for (const { count } of server.received.values()) assert.equal(count, 1, 'exactly once');
+  await v.close();
+});
+
+test('track returns the id of the stored event, the one the server receives', async () => {
+  resetServer();
+  const v = await Vitrine.open(baseOptions());
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const ids = [];
+  for (let i = 0; i < 3; i++) {
+    const r = v.track('page_viewed', { pageUrl: `/id${i}` });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.match(r.eventId, uuid);
+    ids.push(r.eventId);
+  }
+  assert.equal(new Set(ids).size, 3, 'distinct');
+  // Refused or invalid events get no id; the error is the answer.
+  const bad = v.track('product_viewed', { products: [{ productId: 'p' }] });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.eventId, undefined);
+  v.flush();
+  assert.ok(await until(() => server.received.size === 3), `got ${server.received.size}`);
+  assert.deepEqual([...server.received.keys()].sort(), ids.map((id) => id.replace(/-/g, '')).sort());
+  v.setConsent(false);
+  const denied = v.track('page_viewed', { pageUrl: '/x' });
+  assert.equal(denied.code, 'consent_denied');
+  assert.equal(denied.eventId, undefined);
   await v.close();
 });
 
@@ -212,7 +238,10 @@ test('two tabs: one leader sends, the follower forwards; every event reaches the
   assert.equal(tabB.stats().anonymousId, tabA.stats().anonymousId, 'one shopper across tabs');
 
   for (let i = 0; i < 3; i++) assert.equal(tabA.track('page_viewed', { pageUrl: `/a${i}` }).ok, true);
-  for (let i = 0; i < 4; i++) assert.equal(tabB.track('page_viewed', { pageUrl: `/b${i}` }).ok, true);
+  for (let i = 0; i < 4; i++) {
+    // The leader assigns a forwarded event's id: the follower says it forwarded.
+    assert.deepEqual(tabB.track('page_viewed', { pageUrl: `/b${i}` }), { ok: true, forwarded: true });
+  }
   assert.ok(await until(() => tabB.stats().forwardsPending === 0), 'the leader acknowledged');
   assert.ok(await until(() => server.received.size === 7, 5000), `got ${server.received.size}`);
   assert.equal(tabB.stats().sendAttempts, 0, 'the follower never sent');

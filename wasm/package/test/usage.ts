@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   const line: Product = { productId: 'p1', sku: 'p1-50', price: 24.9, currency: 'EUR', quantity: 1 };
   const r = v.track('product_added_to_cart', { products: [line] });
   if (!r.ok) console.log(r.code, r.error.toUpperCase());
+  else if (r.eventId !== undefined) console.log(r.eventId.toUpperCase());
+  else console.log(r.forwarded === true);
   v.track('order_completed', {
     order: { orderId: 'o1', value: 24.9, currency: 'EUR', products: [line] },
   });
@@ -48,6 +50,8 @@ async function main(): Promise<void> {
   v.track('product_viewed', { products: [{ productId: 'p', sku: 's', price: '1', currency: 'EUR' }] });
   // @ts-expect-error: storage kinds are a closed set
   await Vitrine.open({ serverUrl: 'x', writeKey: 'k', storage: 'disk' });
+  // @ts-expect-error: a failed track has no eventId to read without checking ok
+  if (!r.ok) console.log(r.eventId.length);
   // @ts-expect-error: recommend options are an object
   v.recommend('home', 5);
 }
