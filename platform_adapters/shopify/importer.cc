@@ -124,6 +124,23 @@ constexpr const char* kLineItemFields =
 // "edges { node { <fields> } }" of a connection.
 std::string EdgesOf(const std::string& fields) { return "edges { node { " + fields + " } }"; }
 
+// Shopify refuses a query whose requested cost is above 1,000 points, and a nested connection
+// multiplies: first × (node cost). So pages are sized to stay under it (products: 25 × (1 +
+// image 1 + collections 3 + variants 2 + 10 × 2) = 677 + 2; orders: 25 × (4 + line items
+// 2 + 5 × 5) = 775 + 2), and a nested connection with more than its first page (a product with
+// more than 10 variants, an order with more than 5 lines) is completed by node(id:) queries.
+constexpr int kProductsPerPage = 25;
+constexpr int kOrdersPerPage = 25;
+constexpr int kVariantsPerProduct = 10;
+constexpr int kLinesPerOrder = 5;
+
+// A nested connection's first page, with its pageInfo so the rest can be fetched.
+std::string NestedPage(const std::string& field, int first, const std::string& fields,
+                       bool after = false) {
+  return " " + field + "(first: " + std::to_string(first) + (after ? ", after: $after" : "") +
+         ") { pageInfo { hasNextPage endCursor } " + EdgesOf(fields) + " }";
+}
+
 // A paged query over `resource` (sorted by updated_at, filtered by $query) selecting `node`.
 std::string PagedQuery(const std::string& name, const std::string& resource,
                        const std::string& node) {
@@ -575,13 +592,13 @@ Status ShopifyImporter::ImportProducts() {
   static const std::string kQuery = PagedQuery(
       "Products", "products",
       std::string(kProductFields) + " collections(first: 1) { edges { node { title } } }" +
-          " variants(first: 100) { " + EdgesOf(kVariantFields) + " }");
+          NestedPage("variants", kVariantsPerProduct, kVariantFields));
   const std::string since = WatermarkOf("products");
   const std::string filter = since.empty() ? "null" : JsonString("updated_at:>='" + since + "'");
   new_watermark_ = since;
   std::string cursor;
   for (;;) {
-    const std::string variables = "{\"first\":" + std::to_string(options_.graphql_page_size) +
+    const std::string variables = "{\"first\":" + PageSize(kProductsPerPage) +
                                   ",\"after\":" + (cursor.empty() ? "null" : JsonString(cursor)) +
                                   ",\"query\":" + filter + "}";
     auto data = GraphQL(kQuery, variables);
@@ -590,7 +607,9 @@ Status ShopifyImporter::ImportProducts() {
     std::vector<v1::CatalogItem> batch;
     for (const JsonValue* node : Nodes(products)) {
       const auto collections = Nodes(node->Find("collections"));
-      auto item = ProductItem(*node, nullptr,
+      auto variants = AllOf(*node, "Product", "variants", kVariantFields);
+      if (!variants.ok()) return variants.status();
+      auto item = ProductItem(*node, variants->has_value() ? &**variants : nullptr,
                               collections.empty() ? "" : Str(collections[0]->Find("title")));
       if (!item.ok()) return item.status();
       if (item->has_value()) batch.push_back(std::move(**item));
@@ -604,6 +623,34 @@ Status ShopifyImporter::ImportProducts() {
     if (cursor.empty()) break;
   }
   return Watermark("products", new_watermark_);
+}
+
+std::string ShopifyImporter::PageSize(int cap) const {
+  return std::to_string(std::max(1, std::min(options_.graphql_page_size, cap)));
+}
+
+StatusOr<std::optional<std::vector<JsonValue>>> ShopifyImporter::AllOf(const JsonValue& node,
+                                                                       const std::string& type,
+                                                                       const std::string& field,
+                                                                       const std::string& fields) {
+  using Result = std::optional<std::vector<JsonValue>>;
+  const JsonValue* connection = node.Find(field);
+  std::string cursor = NextCursor(connection);
+  if (cursor.empty()) return Result();  // the first page was all of it
+  std::vector<JsonValue> all;
+  for (const JsonValue* n : Nodes(connection)) all.push_back(*n);
+  const std::string query = "query Rest($id: ID!, $after: String) { node(id: $id) { ... on " +
+                            type + " {" + NestedPage(field, 100, fields, /*after=*/true) + " } } }";
+  const std::string id = JsonString(Str(node.Find("id")));
+  while (!cursor.empty()) {
+    auto data = GraphQL(query, "{\"id\":" + id + ",\"after\":" + JsonString(cursor) + "}");
+    if (!data.ok()) return data.status();
+    const JsonValue* more = Get(&*data, {"node", field});
+    if (more == nullptr) break;  // the node is gone: keep what the page had
+    for (const JsonValue* n : Nodes(more)) all.push_back(*n);
+    cursor = NextCursor(more);
+  }
+  return Result(std::move(all));
 }
 
 StatusOr<BulkParse> ShopifyImporter::RunBulk(const std::string& query) {
@@ -742,9 +789,8 @@ Status ShopifyImporter::ImportCollections() {
 })";
   std::string cursor;
   for (;;) {
-    auto data =
-        GraphQL(kQuery, "{\"first\":" + std::to_string(options_.graphql_page_size) +
-                            ",\"after\":" + (cursor.empty() ? "null" : JsonString(cursor)) + "}");
+    auto data = GraphQL(kQuery, "{\"first\":" + PageSize(250) + ",\"after\":" +
+                                    (cursor.empty() ? "null" : JsonString(cursor)) + "}");
     if (!data.ok()) return data.status();
     const JsonValue* collections = data->Find("collections");
     stats_.collections += static_cast<int64_t>(Nodes(collections).size());
@@ -823,7 +869,7 @@ Status ShopifyImporter::ImportGraphQL(const std::string& resource) {
   static const std::string kCustomers = PagedQuery("Customers", "customers", kCustomerFields);
   static const std::string kOrders = PagedQuery(
       "Orders", "orders",
-      std::string(kOrderFields) + " lineItems(first: 100) { " + EdgesOf(kLineItemFields) + " }");
+      std::string(kOrderFields) + NestedPage("lineItems", kLinesPerOrder, kLineItemFields));
   if (use_bulk_) return ImportGraphQLBulk(resource);
   const bool is_orders = resource == "orders";
   const std::string since = WatermarkOf(resource);
@@ -833,7 +879,7 @@ Status ShopifyImporter::ImportGraphQL(const std::string& resource) {
   std::string cursor;
   for (;;) {
     auto data = GraphQL(is_orders ? kOrders : kCustomers,
-                        "{\"first\":" + std::to_string(options_.graphql_page_size) +
+                        "{\"first\":" + PageSize(is_orders ? kOrdersPerPage : 250) +
                             ",\"after\":" + (cursor.empty() ? "null" : JsonString(cursor)) +
                             ",\"query\":" + filter + "}");
     if (!data.ok()) return data.status();
@@ -843,7 +889,11 @@ Status ShopifyImporter::ImportGraphQL(const std::string& resource) {
     for (const JsonValue* node : Nodes(connection)) {
       ++count;
       if (is_orders) {
-        if (auto o = OrderFromGraphQL(*node, nullptr)) orders.push_back(std::move(*o));
+        auto lines = AllOf(*node, "Order", "lineItems", kLineItemFields);
+        if (!lines.ok()) return lines.status();
+        if (auto o = OrderFromGraphQL(*node, lines->has_value() ? &**lines : nullptr)) {
+          orders.push_back(std::move(*o));
+        }
       } else if (auto c = CustomerFromGraphQL(*node)) {
         customers.push_back(std::move(*c));
       }

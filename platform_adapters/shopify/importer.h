@@ -89,7 +89,9 @@ struct ImportOptions {
   std::string admin_base_url = "https://{shop}";
   std::string api_version = "2024-04";
   std::string currency;  // empty: read from shop.json
-  int graphql_page_size = 100;
+  // Upper bound of GraphQL page sizes; products and orders use smaller pages so a query stays
+  // under Shopify's 1,000-point limit (importer.cc).
+  int graphql_page_size = 250;
   int rest_page_size = 250;
   bool incremental = true;  // resume from the stored updated_at watermarks
   bool products = true, collections = true, customers = true, orders = true;
@@ -162,6 +164,13 @@ class ShopifyImporter {
   Status IngestCustomers(const std::vector<CustomerRecord>& customers);
   Status IngestOrders(std::vector<OrderRecord> orders);
   Status IngestBatch(v1::Batch batch);
+  // All nodes of `node`'s nested connection `field` when its first page was not all of it (then
+  // node(id:) queries fetch the rest, 100 at a time); nullopt when it was.
+  StatusOr<std::optional<std::vector<JsonValue>>> AllOf(const JsonValue& node,
+                                                        const std::string& type,
+                                                        const std::string& field,
+                                                        const std::string& fields);
+  std::string PageSize(int cap) const;  // graphql_page_size, at most `cap`
   StatusOr<bool> Newer(const std::string& key, const std::string& updated_at);
   Status Watermark(const std::string& resource, const std::string& updated_at);
   std::string WatermarkOf(const std::string& resource);

@@ -69,8 +69,9 @@ std::string CustomerNode(const std::string& id, const std::string& email,
          updated_at + R"(","emailMarketingConsent":{"marketingState":"SUBSCRIBED"}}})";
 }
 
+// `more_lines`: the lineItems page says there is more (the importer must fetch the rest).
 std::string OrderNode(const std::string& id, const std::string& customer,
-                      const std::string& cancelled_at) {
+                      const std::string& cancelled_at, bool more_lines = false) {
   return R"({"node":{"id":"gid://shopify/Order/)" + id + R"(","name":"#)" + id +
          R"(","email":"","test":false,"createdAt":"2024-05-01T00:00:00Z",)"
          R"("updatedAt":"2024-05-03T00:00:00Z","cancelledAt":)" +
@@ -78,7 +79,8 @@ std::string OrderNode(const std::string& id, const std::string& customer,
          R"(,"displayFinancialStatus":"PAID","currencyCode":"EUR",)"
          R"("totalPriceSet":{"shopMoney":{"amount":"39.98","currencyCode":"EUR"}},"customer":)" +
          (customer.empty() ? "null" : R"({"id":"gid://shopify/Customer/)" + customer + "\"}") +
-         R"(,"lineItems":{"edges":[{"node":{"id":"gid://shopify/LineItem/1","title":"Big",)"
+         R"(,"lineItems":{"pageInfo":{"hasNextPage":)" + (more_lines ? "true" : "false") +
+         R"(,"endCursor":"li1"},"edges":[{"node":{"id":"gid://shopify/LineItem/1","title":"Big",)"
          R"("quantity":2,"sku":"A-S","product":{"id":"gid://shopify/Product/9007199254740993"},)"
          R"("variant":{"id":"gid://shopify/ProductVariant/111"},)"
          R"("originalUnitPriceSet":{"shopMoney":{"amount":"19.99"}}}}]}}})";
@@ -185,7 +187,20 @@ class FakeGraphQLShop {
             {OrderNode("820982911946154508", "9007199254740995", ""), OrderNode("1001", "", "")},
             true, "o1"));
       }
-      return Json(Page("orders", {OrderNode("1002", "42", "2024-05-02T00:00:00Z")}, false, "o2"));
+      return Json(
+          Page("orders", {OrderNode("1002", "42", "2024-05-02T00:00:00Z", true)}, false, "o2"));
+    }
+    if (body.find("query Rest") != std::string::npos) {
+      // The rest of order 1002's line items, after the first page's cursor.
+      EXPECT_NE(body.find("gid://shopify/Order/1002"), std::string::npos) << body;
+      EXPECT_NE(body.find("\"after\":\"li1\""), std::string::npos) << body;
+      return Json(
+          R"({"data":{"node":{"lineItems":{"pageInfo":{"hasNextPage":false,"endCursor":"li2"},)"
+          R"("edges":[{"node":{"id":"gid://shopify/LineItem/2","title":"Two","quantity":1,)"
+          R"("sku":"T","product":{"id":"gid://shopify/Product/2"},)"
+          R"("variant":{"id":"gid://shopify/ProductVariant/21"},)"
+          R"("originalUnitPriceSet":{"shopMoney":{"amount":"5.00"}}}}]}}})" +
+          std::string(kCost) + "}");
     }
     return Json(R"({"errors":[{"message":"unexpected query"}]})");
   }
@@ -432,6 +447,20 @@ TEST_F(ShopifyGraphQLImportTest, CustomersAndOrdersThroughGraphQLWithCursorsAndT
   ASSERT_TRUE(bob_events.ok());
   EXPECT_TRUE(std::any_of(bob_events->begin(), bob_events->end(),
                           [](const v1::Event& e) { return e.type() == "order_cancelled"; }));
+  // Its line items past the first page were fetched (node(id:), after the page's cursor).
+  EXPECT_EQ(CountRequests("query Rest"), 1u);
+  for (const auto& e : *bob_events) {
+    if (e.type() == "order_completed") {
+      EXPECT_EQ(e.products_size(), 2) << e.DebugString();
+    }
+  }
+  // Pages sized under Shopify's 1,000-point query limit.
+  for (const auto& r : fake_.Requests()) {
+    if (r.body.find("query Orders") != std::string::npos) {
+      EXPECT_NE(r.body.find("\"first\":25"), std::string::npos);
+      EXPECT_NE(r.body.find("lineItems(first: 5)"), std::string::npos);
+    }
+  }
   // The webhook's newer customer 43 stays.
   auto cy = server.app().admin().FindProfile("43", "");
   ASSERT_TRUE(cy.ok());
