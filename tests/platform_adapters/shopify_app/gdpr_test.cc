@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -216,6 +218,29 @@ TEST(ShopifyGdprTest, ShopRedactWithoutAValidShopInTheBodyDeletesNothing) {
   ASSERT_TRUE(outcomes.ok());
   EXPECT_TRUE(outcomes->back().second.starts_with("malformed:")) << outcomes->back().second;
   EXPECT_TRUE(server.app().admin().FindProfile("191167", "").ok());
+}
+
+// The production wiring: with VITRINE_SHOPIFY_API_SECRET set, App::Open mounts the webhook
+// module and the operator's export routes (server_glue.h, MountShopifyFromEnv).
+TEST(ShopifyGdprTest, TheServerMountsTheExportRoutesFromTheEnvironment) {
+  ::setenv("VITRINE_SHOPIFY_API_SECRET", kFixtureSecret, 1);
+  std::unique_ptr<server::testing::TestServer> server;
+  try {
+    server = std::make_unique<server::testing::TestServer>();
+  } catch (...) {
+  }
+  ::unsetenv("VITRINE_SHOPIFY_API_SECRET");  // other tests mount their own module
+  ASSERT_NE(server, nullptr);
+  auto list = HttpCall(server->port(), "GET", "/v1/admin/shopify/exports", Admin());
+  EXPECT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.body, "[]");
+  EXPECT_EQ(HttpCall(server->port(), "GET", "/v1/admin/shopify/exports").status, 401);
+  EXPECT_EQ(HttpCall(server->port(), "GET", "/v1/admin/shopify/exports/1", Admin()).status, 404);
+  // The webhook endpoint is there too, refusing an unsigned delivery.
+  EXPECT_EQ(HttpCall(server->port(), "POST", "/v1/shopify/webhooks",
+                     {{"X-Shopify-Topic", "shop/redact"}}, "{}")
+                .status,
+            401);
 }
 
 }  // namespace

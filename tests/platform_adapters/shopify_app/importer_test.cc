@@ -413,6 +413,10 @@ TEST_F(ShopifyImporterTest, CliImportsWithProgressAndASummary) {
   // Bad usage is exit code 2.
   EXPECT_EQ(WEXITSTATUS(std::system((bin + " shopify import --shop evil.com 2>/dev/null").c_str())),
             2);
+  EXPECT_EQ(
+      WEXITSTATUS(std::system(
+          (bin + " shopify import --shop a.myshopify.com --bulk-above many 2>/dev/null").c_str())),
+      2);
 }
 
 }  // namespace
