@@ -1,8 +1,9 @@
 #include "wasm/src/json_lite.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
+
+#include "wasm/src/decimal.h"
 
 namespace vitrine::wasm {
 namespace {
@@ -201,7 +202,7 @@ class Parser {
     return pos_ > start;
   }
 
-  // The JSON number grammar exactly (strtod alone would also take hex, "inf", "+1", ".5").
+  // The JSON number grammar exactly (ParseDecimal alone would also take ".5" and "5.").
   bool Number(Json* out) {
     const size_t start = pos_;
     if (text_[pos_] == '-') ++pos_;
@@ -219,9 +220,9 @@ class Parser {
       if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
       if (!Digits()) return false;
     }
-    const std::string number(text_.substr(start, pos_ - start));  // strtod needs a terminator
     out->kind = Json::kNumber;
-    out->number = std::strtod(number.c_str(), nullptr);
+    bool out_of_range = false;
+    (void)ParseDecimal(text_.data() + start, text_.data() + pos_, &out->number, &out_of_range);
     return true;
   }
 

@@ -5,7 +5,7 @@
 // Reader: RFC 8259 text into a Json tree (objects keep their members in order; a repeated key's
 // first occurrence wins on lookup). \u escapes become UTF-8, a lone surrogate becomes U+FFFD
 // (JSON.stringify writes lone surrogates as escapes). Nesting is capped at 64 levels so hostile
-// input cannot exhaust the stack. Numbers go through strtod (already linked for the core).
+// input cannot exhaust the stack. Numbers go through ParseDecimal (decimal.h), not strtod.
 // Writer: JsonOut appends compact JSON; doubles are written without printf (see Number).
 // Thread safety: none needed (values and writers are not shared).
 #ifndef VITRINE_WASM_SRC_JSON_LITE_H_
