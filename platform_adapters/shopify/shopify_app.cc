@@ -41,7 +41,9 @@ HttpReply Redirect(const std::string& location) {
 }
 
 void Log(const std::string& message) {
-  std::fprintf(stderr, "{\"msg\":\"shopify\",\"detail\":\"%s\"}\n", message.c_str());
+  // One JSON object per line: the detail is escaped (paths and payload text may hold quotes).
+  std::fprintf(stderr, "{\"msg\":\"shopify\",\"detail\":%s}\n",
+               server::JsonString(message).c_str());
 }
 
 std::string Env(const char* name) {
@@ -595,11 +597,9 @@ StatusOr<std::string> ShopifyApp::ApplyDataRequest(const QueuedWebhook& hook,
     // Written whole then renamed: the operator never picks up half a file.
     const std::string partial = path + ".partial";
     std::FILE* f = std::fopen(partial.c_str(), "wb");
-    const bool written =
-        f != nullptr && std::fwrite(data_export.body.data(), 1, data_export.body.size(), f) ==
-                            data_export.body.size();
-    if (f != nullptr && std::fclose(f) != 0)
-      return Status(Status::Kind::kUnavailable, "shopify_export", "cannot write " + partial);
+    bool written = f != nullptr && std::fwrite(data_export.body.data(), 1, data_export.body.size(),
+                                               f) == data_export.body.size();
+    if (f != nullptr && std::fclose(f) != 0) written = false;  // the data may not be on disk
     if (!written || std::rename(partial.c_str(), path.c_str()) != 0) {
       return Status(Status::Kind::kUnavailable, "shopify_export", "cannot write " + path);
     }
