@@ -5,6 +5,8 @@
 # Prints a table, then `key=value` lines for benchmark runners:
 #   wasm_core_br_bytes / wasm_core_gz_bytes      vitrine_web.wasm + vitrine_web.mjs (the
 #                                                  browser build; vitrine_wasm.* when absent)
+#                                                  + package/vitrine.js, as tests/web/bench.mjs
+#   wasm_module_br_bytes                          the module alone (wasm + JS glue)
 #   wasm_loader_br_bytes / wasm_loader_gz_bytes  wasm/package/loader.js
 #   wasm_package_js_br_bytes                      vitrine.js + mappings.js (loaded lazily)
 set -euo pipefail
@@ -35,8 +37,12 @@ printf '%-22s %9s %9d %9d\n' "wasm + glue" "" $((GZ[${stem}.wasm] + GZ[$(basenam
 row loader.js "${PKG}/loader.js"
 row vitrine.js "${PKG}/vitrine.js"
 row mappings.js "${PKG}/mappings.js"
-echo "wasm_core_br_bytes=$((BR[${stem}.wasm] + BR[$(basename "${glue}")]))"
-echo "wasm_core_gz_bytes=$((GZ[${stem}.wasm] + GZ[$(basename "${glue}")]))"
+core_br=$((BR[${stem}.wasm] + BR[$(basename "${glue}")] + BR[vitrine.js]))
+core_gz=$((GZ[${stem}.wasm] + GZ[$(basename "${glue}")] + GZ[vitrine.js]))
+printf '%-22s %9s %9d %9d\n' "wasm + glue + API" "" "${core_gz}" "${core_br}"
+echo "wasm_core_br_bytes=${core_br}"
+echo "wasm_core_gz_bytes=${core_gz}"
+echo "wasm_module_br_bytes=$((BR[${stem}.wasm] + BR[$(basename "${glue}")]))"
 echo "wasm_loader_br_bytes=${BR[loader.js]}"
 echo "wasm_loader_gz_bytes=${GZ[loader.js]}"
 echo "wasm_package_js_br_bytes=$((BR[vitrine.js] + BR[mappings.js]))"
