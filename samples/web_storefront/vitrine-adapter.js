@@ -10,7 +10,7 @@
 // Two builds are supported:
 //  - the npm package @vitrine/web (wasm/package, served under ./vitrine/): IndexedDB queue, fetch
 //    sender, several tabs with one writer;
-//  - the bare embind module (./vitrine/vitrine_wasm.js, `createVitrine()`), where HTTP goes through
+//  - the bare module (./vitrine/vitrine_wasm.js, `createVitrine()`), where HTTP goes through
 //    a synchronous XMLHttpRequest hook and the queue lives in memory.
 
 const BASE = new URL('./vitrine/', import.meta.url);

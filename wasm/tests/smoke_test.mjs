@@ -1,4 +1,4 @@
-// Node smoke test of the embind module: plain values in and out, errors as values for bad
+// Node smoke test of the module (C ABI + post.js): plain values in and out, errors as values for bad
 // input, local recommendations that react to a view before any sync, and every event delivered
 // exactly once to a fake sync server once it is reachable.
 //
