@@ -64,6 +64,7 @@ double Compose(uint64_t w, int e10, bool sticky) {
     v /= 1e22;
     e10 += 22;
   }
+  if (e10 > 22 || e10 < -22) return v;  // already infinite or zero
   return e10 >= 0 ? v * kExactPow10[e10] : v / kExactPow10[-e10];
 }
 
