@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "sync_server/http/cors.h"
+
 namespace vitrine::server {
 namespace {
 
@@ -73,7 +75,10 @@ Status Apply(std::string key, const std::string& value, ServerConfig& c) {
     c.ready_file = value;
   else if (key == "access-log")
     return ParseBool(key, value, c.access_log);
-  else if (key == "http-threads")
+  else if (key == "allowed-origins") {
+    if (auto policy = CorsPolicy::Parse(value); !policy.ok()) return policy.status();
+    c.allowed_origins = value;
+  } else if (key == "http-threads")
     return ParseNumber(key, value, c.http_threads);
   else if (key == "max-body-bytes")
     return ParseNumber(key, value, c.limits.max_body_bytes);
@@ -231,6 +236,9 @@ options (also `key = value` lines in --config FILE; flags win):
   --static-dir DIR               serve files from DIR at / (demo storefront)
   --ready-file PATH              write "ready\n" to PATH once listening
   --access-log true|false        JSON request log on stderr (true)
+  --allowed-origins LIST         origins whose pages may call /v1/batch, /v1/snapshot, /v1/identify
+                                 and load static files: * (default), "" (same origin) or
+                                 https://shop.example,https://www.shop.example
   --http-threads N               HTTP worker threads (0: 2 per core, at least 4)
   --max-body-bytes N             4194304
   --max-inflated-bytes N         16777216

@@ -28,6 +28,9 @@ struct ServerConfig {
   std::string static_dir;  // files served at / (the demo storefront), optional
   std::string ready_file;  // "ready\n" is written here once listening
   bool access_log = true;  // one JSON line per request on stderr
+  // Origins whose pages may call the device API and load the static files (http/cors.h): "*",
+  // "" (only pages this server serves) or "https://shop.example,https://www.shop.example".
+  std::string allowed_origins = "*";
   // Threads of cpprest's shared pool (serve only). cpprest's own default is 40, far more than the
   // cores: the pool threads then spend their time waking each other. 0: 2 per core, at least 4.
   size_t http_threads = 0;

@@ -119,4 +119,12 @@ std::string_view TrimAscii(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
+std::string AsciiToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace vitrine::server

@@ -34,6 +34,8 @@ size_t Utf8PrefixLength(std::string_view s, size_t max_bytes);
 
 // Trims ASCII whitespace (space, tab, CR, LF, VT, FF) from both ends.
 std::string_view TrimAscii(std::string_view s);
+// Lower-cases ASCII letters only (header names, hosts, schemes); other bytes pass unchanged.
+std::string AsciiToLower(std::string_view s);
 
 }  // namespace vitrine::server
 

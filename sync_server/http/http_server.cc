@@ -21,6 +21,7 @@
 
 #include "sync_server/batch_codec.h"
 #include "sync_server/common/json_text.h"
+#include "sync_server/http/cors.h"
 
 namespace vitrine::server {
 namespace {
@@ -42,6 +43,8 @@ struct RequestContext {
   int events = 0;
   // The body of a non-batch request with one, read before routing (see Handle).
   std::optional<std::string> body;
+  // Access-Control-Allow-Origin for this reply; empty: not a cross-origin read we allow.
+  std::string cors_allow_origin;
 };
 
 std::string Header(const http_request& req, const char* name) {
@@ -127,12 +130,18 @@ struct HttpServer::Impl {
   explicit Impl(App* a) : app(a) {}
 
   App* app;
+  CorsPolicy cors;  // set by Start from config().allowed_origins
   std::unique_ptr<web::http::experimental::listener::http_listener> listener;
 
   // ---- replies -------------------------------------------------------------------------------
 
   void Send(http_request& req, RequestContext& ctx, http_response resp) {
     const int code = resp.status_code();
+    if (!ctx.cors_allow_origin.empty()) {
+      resp.headers().add("Access-Control-Allow-Origin", ctx.cors_allow_origin);
+      resp.headers().add("Access-Control-Expose-Headers", CorsPolicy::kExposeHeaders);
+      if (ctx.cors_allow_origin != "*") resp.headers().add("Vary", "Origin");
+    }
     app->metrics().CountRequest(ctx.route, code);
     if (app->config().access_log) {
       const double ms =
@@ -216,6 +225,7 @@ struct HttpServer::Impl {
     ctx.method = req.method();
     std::string path = req.relative_uri().path();
     ctx.route = path;
+    if (!ApplyCors(req, ctx, path)) return;
     // Handlers of JSON bodies (identify, admin) get theirs read first, in a continuation: waiting
     // for it with .get() would hold a pool thread while the read itself needs one, which deadlocks
     // a small pool. /v1/batch reads its own body asynchronously; oversized bodies are refused by
@@ -237,6 +247,44 @@ struct HttpServer::Impl {
       return;
     }
     RouteGuarded(req, ctx, path);
+  }
+
+  // Cross-origin reads by a storefront's browser (see cors.h). Answers preflights itself and
+  // refuses the device API to an origin that is not allowed; false when it has replied.
+  bool ApplyCors(http_request& req, RequestContext& ctx, const std::string& path) {
+    const std::string origin = Header(req, "Origin");
+    const bool browser_facing = IsBrowserFacingRoute(path);
+    const bool allowed = browser_facing && cors.Allows(origin, Header(req, "Host"));
+    if (allowed) ctx.cors_allow_origin = cors.AllowOriginValue(origin);
+    if (ctx.method == methods::OPTIONS) {
+      if (!allowed) {
+        ctx.route = browser_facing ? "preflight" : "unknown";
+        SendError(
+            req, ctx,
+            Status(Status::Kind::kForbidden, "origin_not_allowed",
+                   browser_facing ? "origin '" + origin + "' is not in the server's allowed-origins"
+                                  : "no cross-origin access to " + path),
+            true);
+        return false;
+      }
+      ctx.route = "preflight";
+      http_response resp(status_codes::NoContent);
+      resp.headers().add("Access-Control-Allow-Methods", CorsPolicy::kAllowMethods);
+      resp.headers().add("Access-Control-Allow-Headers", CorsPolicy::kAllowHeaders);
+      resp.headers().add("Access-Control-Max-Age", CorsPolicy::kMaxAgeSeconds);
+      Send(req, ctx, std::move(resp));
+      return false;
+    }
+    // A page on another origin can still send simple requests (a form post, a beacon): the
+    // device API refuses them outright rather than only hiding the answer.
+    if (!origin.empty() && !allowed && path.starts_with("/v1/") && browser_facing) {
+      SendError(req, ctx,
+                Status(Status::Kind::kForbidden, "origin_not_allowed",
+                       "origin '" + origin + "' is not in the server's allowed-origins"),
+                true);
+      return false;
+    }
+    return true;
   }
 
   void RouteGuarded(http_request& req, RequestContext& ctx, const std::string& path) {
@@ -870,6 +918,9 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   const ServerConfig& c = impl_->app->config();
+  auto cors = CorsPolicy::Parse(c.allowed_origins);
+  if (!cors.ok()) return cors.status();
+  impl_->cors = std::move(cors).value();
   web::http::experimental::listener::http_listener_config config;
   if (c.listen.starts_with("https://")) {
     if (c.tls_cert.empty() || c.tls_key.empty()) {
@@ -891,6 +942,10 @@ Status HttpServer::Start() {
         web::uri(c.listen), config);
     impl_->listener->support(
         [impl = impl_.get()](http_request req) { impl->Handle(std::move(req)); });
+    // cpprest answers OPTIONS itself (200, no CORS headers) unless a handler is registered for
+    // it by name: preflights must reach ApplyCors.
+    impl_->listener->support(
+        methods::OPTIONS, [impl = impl_.get()](http_request req) { impl->Handle(std::move(req)); });
     impl_->listener->open().wait();
   } catch (const std::exception& e) {
     impl_->listener.reset();
