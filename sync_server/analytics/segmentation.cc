@@ -79,8 +79,8 @@ int ThreadCount(const SegmentationOptions& options) {
 template <typename Body>
 void ForEachChunk(int n, int threads, const Body& body) {
   const int chunks = ChunkCount(n);
-  auto run = [&](int first) {
-    for (int c = first; c < chunks; c += threads) {
+  auto run = [&](int worker) {
+    for (int c = worker; c < chunks; c += threads) {
       body(c, c * kChunkRows, std::min(n, (c + 1) * kChunkRows));
     }
   };
@@ -92,8 +92,17 @@ void ForEachChunk(int n, int threads, const Body& body) {
   for (std::thread& w : workers) w.join();
 }
 
-// k-means++: the first centre uniformly, each next one with probability proportional to the
-// squared distance to the nearest centre chosen so far.
+// Seeding: the first 70% of the centres are customers drawn uniformly, the rest k-means++ (each
+// next one with probability proportional to the squared distance to the nearest centre chosen
+// so far). Pure k-means++ favours outliers; with segments of bounded size that leaves dense
+// regions with too few centres, whose nearest-centroid arcs then cannot hold their customers:
+// with 2,858 segments (1M customers) 40% of the customers went through the hub in the first
+// round. Uniform draws place centres in proportion to density, as bounded sizes want; the
+// k-means++ share still covers the sparse regions. Measured on the 100k base: total squared
+// distance 33.5k (33.7k pure k-means++, 36.9k pure uniform); 100k customers in 2,858 segments of
+// 20-50: fallback 714 customers in the first round instead of 39.5k, 12.2k instead of 20.3k.
+constexpr double kUniformSeedShare = 0.7;
+
 std::vector<double> SeedCentroids(const FeatureMatrix& features, int k, std::mt19937_64& rng) {
   const int n = features.rows();
   const int dim = features.dim;
@@ -109,9 +118,12 @@ std::vector<double> SeedCentroids(const FeatureMatrix& features, int k, std::mt1
     nearest[static_cast<size_t>(i)] =
         SquaredDistance(&features.values[Index(i, dim)], &centroids[0], dim);
   }
+  const int uniform = static_cast<int>(kUniformSeedShare * k);
   for (int c = 1; c < k; ++c) {
     const double total = std::accumulate(nearest.begin(), nearest.end(), 0.0);
-    if (total > 0) {
+    if (c < uniform) {
+      chosen = static_cast<int>(rng() % static_cast<uint64_t>(n));
+    } else if (total > 0) {
       double target = Uniform01(rng) * total;
       chosen = n - 1;
       for (int i = 0; i < n; ++i) {
@@ -207,6 +219,7 @@ StatusOr<AssignResult> Assign(const FeatureMatrix& features, const std::vector<d
   const int n = features.rows();
   const int dim = features.dim;
   const int neighbours = std::min(options.neighbours, k);
+  const int threads = ThreadCount(options);
 
   // Each customer's nearest centroids (the distance computations are most of a round outside the
   // solver, hence the threads). Ties (duplicate centroids) are broken by a per-customer rotation
@@ -214,27 +227,41 @@ StatusOr<AssignResult> Assign(const FeatureMatrix& features, const std::vector<d
   std::vector<Candidate> candidates(Index(n, neighbours));
   std::vector<int> nearest(static_cast<size_t>(n));
   std::vector<double> chunk_max(static_cast<size_t>(ChunkCount(n)), 0.0);
-  ForEachChunk(n, ThreadCount(options), [&](int chunk, int begin, int end) {
-    std::vector<Candidate> row(static_cast<size_t>(k));
+  ForEachChunk(n, threads, [&](int chunk, int begin, int end) {
+    std::vector<double> d2(static_cast<size_t>(k));
+    // The `neighbours` best so far, ascending by (distance, rotated id): a strict total order, so
+    // the set kept is the same as a full sort's. Most centroids fail the first comparison with
+    // the worst kept one, which makes this O(k) per customer where a partial sort of thousands
+    // of centroids (1M customers) is not.
+    std::vector<Candidate> row(static_cast<size_t>(neighbours));
     double max_d2 = 0;
     for (int i = begin; i < end; ++i) {
       const double* x = &features.values[Index(i, dim)];
       for (int j = 0; j < k; ++j) {
-        row[static_cast<size_t>(j)] = {j, SquaredDistance(x, &centroids[Index(j, dim)], dim)};
+        d2[static_cast<size_t>(j)] = SquaredDistance(x, &centroids[Index(j, dim)], dim);
       }
       auto rotated = [i, k](int j) { return (j - i % k + k) % k; };
-      std::partial_sort(row.begin(), row.begin() + neighbours, row.end(),
-                        [&](const Candidate& a, const Candidate& b) {
-                          if (a.d2 != b.d2) return a.d2 < b.d2;
-                          return rotated(a.segment) < rotated(b.segment);
-                        });
+      auto before = [&](const Candidate& a, const Candidate& b) {
+        if (a.d2 != b.d2) return a.d2 < b.d2;
+        return rotated(a.segment) < rotated(b.segment);
+      };
+      int kept = 0;
+      for (int j = 0; j < k; ++j) {
+        const Candidate c{j, d2[static_cast<size_t>(j)]};
+        if (kept == neighbours && !before(c, row[static_cast<size_t>(kept) - 1])) continue;
+        int at = kept < neighbours ? kept++ : kept - 1;
+        for (; at > 0 && before(c, row[static_cast<size_t>(at) - 1]); --at) {
+          row[static_cast<size_t>(at)] = row[static_cast<size_t>(at) - 1];
+        }
+        row[static_cast<size_t>(at)] = c;
+      }
       nearest[static_cast<size_t>(i)] = row[0].segment;
       max_d2 = std::max(max_d2, row[static_cast<size_t>(neighbours) - 1].d2);
       // StaticDigraph wants each node's arcs in target order.
-      std::sort(row.begin(), row.begin() + neighbours,
+      std::sort(row.begin(), row.end(),
                 [](const Candidate& a, const Candidate& b) { return a.segment < b.segment; });
-      std::copy_n(row.begin(), neighbours,
-                  candidates.begin() + static_cast<std::ptrdiff_t>(Index(i, neighbours)));
+      std::copy(row.begin(), row.end(),
+                candidates.begin() + static_cast<std::ptrdiff_t>(Index(i, neighbours)));
     }
     chunk_max[static_cast<size_t>(chunk)] = max_d2;
   });
@@ -257,15 +284,19 @@ StatusOr<AssignResult> Assign(const FeatureMatrix& features, const std::vector<d
   }
   const int hub = n + k;
   const int sink = n + k + 1;
-  const int per_customer = neighbours + 1;
   std::vector<std::pair<int, int>> arcs;
-  arcs.reserve(Index(n, per_customer) + 2 * static_cast<size_t>(k));
+  std::vector<long long> arc_cost;  // customer arcs, in arc order
+  arcs.reserve(candidates.size() + static_cast<size_t>(n) + 2 * static_cast<size_t>(k));
+  arc_cost.reserve(candidates.size() + static_cast<size_t>(n));
   for (int node = 0; node < n; ++node) {
-    const size_t base = Index(order[static_cast<size_t>(node)], neighbours);
-    for (int c = 0; c < neighbours; ++c) {
-      arcs.emplace_back(node, n + candidates[base + static_cast<size_t>(c)].segment);
+    const size_t i = static_cast<size_t>(order[static_cast<size_t>(node)]);
+    for (size_t c = Index(static_cast<int>(i), neighbours);
+         c < Index(static_cast<int>(i) + 1, neighbours); ++c) {
+      arcs.emplace_back(node, n + candidates[c].segment);
+      arc_cost.push_back(ScaledCost(candidates[c].d2, scale));
     }
     arcs.emplace_back(node, hub);
+    arc_cost.push_back(fallback_cost);
   }
   const size_t first_sink_arc = arcs.size();
   for (int j = 0; j < k; ++j) arcs.emplace_back(n + j, sink);
@@ -277,15 +308,7 @@ StatusOr<AssignResult> Assign(const FeatureMatrix& features, const std::vector<d
   Graph::ArcMap<int> lower(graph, 0);
   Graph::ArcMap<int> upper(graph, 1);
   Graph::ArcMap<long long> cost(graph, 0);
-  for (int node = 0; node < n; ++node) {
-    const size_t base = Index(node, per_customer);
-    const size_t first = Index(order[static_cast<size_t>(node)], neighbours);
-    for (int c = 0; c < neighbours; ++c) {
-      cost[graph.arc(static_cast<int>(base) + c)] =
-          ScaledCost(candidates[first + static_cast<size_t>(c)].d2, scale);
-    }
-    cost[graph.arc(static_cast<int>(base) + neighbours)] = fallback_cost;
-  }
+  for (size_t a = 0; a < arc_cost.size(); ++a) cost[graph.arc(static_cast<int>(a))] = arc_cost[a];
   for (int j = 0; j < k; ++j) {
     const Graph::Arc to_sink = graph.arc(static_cast<int>(first_sink_arc) + j);
     lower[to_sink] = options.min_size;
@@ -307,17 +330,15 @@ StatusOr<AssignResult> Assign(const FeatureMatrix& features, const std::vector<d
   AssignResult result;
   result.assignment.assign(static_cast<size_t>(n), -1);
   std::vector<int> fallback;
+  int arc = 0;
   for (int node = 0; node < n; ++node) {
-    const int i = order[static_cast<size_t>(node)];
-    const size_t base = Index(node, per_customer);
-    for (int c = 0; c < neighbours; ++c) {
-      if (simplex.flow(graph.arc(static_cast<int>(base) + c)) > 0) {
-        result.assignment[static_cast<size_t>(i)] =
-            candidates[Index(i, neighbours) + static_cast<size_t>(c)].segment;
-        break;
-      }
+    const size_t i = static_cast<size_t>(order[static_cast<size_t>(node)]);
+    for (size_t c = Index(static_cast<int>(i), neighbours);
+         c < Index(static_cast<int>(i) + 1, neighbours); ++c, ++arc) {
+      if (simplex.flow(graph.arc(arc)) > 0) result.assignment[i] = candidates[c].segment;
     }
-    if (result.assignment[static_cast<size_t>(i)] < 0) fallback.push_back(i);
+    ++arc;  // the hub arc
+    if (result.assignment[i] < 0) fallback.push_back(static_cast<int>(i));
   }
   std::sort(fallback.begin(), fallback.end());  // customer order, as before the renumbering
   result.fallback_customers = static_cast<int>(fallback.size());

@@ -6,7 +6,8 @@
 // AssignHoldout (stratified holdout flag for uplift measurement).
 //
 // Algorithm (SegmentCustomers):
-//  1. k-means++ initialisation from a seeded std::mt19937_64 (uniforms are built from its raw
+//  1. Initialisation: 70% of the centres uniform draws, the rest k-means++ (segmentation.cc says
+//     why), from a seeded std::mt19937_64 (uniforms are built from its raw
 //     bits, not std::uniform_real_distribution, whose output is implementation-defined).
 //  2. Assignment: a min-cost flow solved by LEMON's NetworkSimplex on
 //       customer (supply 1) -> its `neighbours` nearest centroids (cost = squared distance scaled
@@ -25,7 +26,7 @@
 //  Coarse to fine (`coarse_levels`): on large bases, steps 1-3 run first on every 25th customer,
 //  then every 5th, with the size bounds scaled to the sample, and each level starts from the
 //  centroids of the one before; the full base then starts from nearly settled centroids. The
-//  solver's time grows faster than linearly in the customers and a first round from k-means++
+//  solver's time grows faster than linearly in the customers and a first round from seeded
 //  centroids is its worst case, so this is what makes 100k customers take seconds, not a minute.
 //  In the network, customers are numbered grouped by their nearest centroid (the simplex's pivot
 //  search goes through arcs in node order; grouped, it needs far fewer steps).
