@@ -300,6 +300,7 @@ struct State {
   std::unique_ptr<EventLoopScheduler> scheduler;
   std::unique_ptr<JsHttpExecutor> http;
   std::unique_ptr<Client> client;
+  std::string data_dir;
 
   void Close() {
     client.reset();  // persists; before the scheduler and executor it uses
@@ -422,6 +423,7 @@ EMSCRIPTEN_KEEPALIVE uint8_t* vt_open(const char* json, size_t len, int listen) 
     return Result(client.status());
   }
   s.client = std::move(client).value();
+  s.data_dir = o.data_dir;
   if (listen) {
     s.client->SetMessageListener([](const vitrine::InAppMessageView& m) {
       JsonOut out;
@@ -665,12 +667,15 @@ EMSCRIPTEN_KEEPALIVE uint8_t* vt_storage_changes(const char* dir, size_t dir_len
 }
 
 EMSCRIPTEN_KEEPALIVE uint8_t* vt_stats() {
-  Client* client = GetState().client.get();
+  State& s = GetState();
+  Client* client = s.client.get();
   if (!client) return vitrine::wasm::NotOpen();
   const vitrine::ClientStats st = client->Stats();
   JsonOut out = vitrine::wasm::ResultOut(Status::Ok());
   out.Key("tracked").Number(static_cast<double>(st.tracked));
   out.Key("queued").Number(static_cast<double>(st.queued));
+  out.Key("journaled")
+      .Number(static_cast<double>(vitrine::internal::JournaledEventCount(s.data_dir)));
   out.Key("acked").Number(static_cast<double>(st.acked));
   out.Key("evicted").Number(static_cast<double>(st.evicted));
   out.Key("rejected").Number(static_cast<double>(st.rejected));

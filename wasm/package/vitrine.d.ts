@@ -200,6 +200,8 @@ export interface InAppMessage {
 export interface Stats {
   tracked: number;
   queued: number;
+  /** Tracked, still in the journal: not yet moved to the queue (the core does so within ~50 ms). */
+  journaled: number;
   acked: number;
   evicted: number;
   rejected: number;

@@ -668,7 +668,9 @@ export class Vitrine {
       await new Promise((resolve) => setTimeout(resolve, 20));
       if (this._m !== m) return errorValue('shutdown', 'the client closed during flush');
       const s = m.stats();
-      if (s.queued === 0) {
+      // Tracked events sit in the journal until the core persists them (a task ~50 ms after the
+      // track, or at the start of a send): `queued` alone reads 0 before that.
+      if (s.queued === 0 && !s.journaled) {
         await this._persist();
         return { ok: true };
       }
@@ -694,7 +696,8 @@ export class Vitrine {
   async close(options) {
     if (this._closed) return { ok: true };
     const flushTimeoutMs = options && typeof options.flushTimeoutMs === 'number' ? options.flushTimeoutMs : 2000;
-    if (this._leader && this._m && flushTimeoutMs > 0 && this._m.stats().queued > 0) {
+    const pending = this._m ? this._m.stats() : null;
+    if (this._leader && pending && flushTimeoutMs > 0 && (pending.queued > 0 || pending.journaled > 0)) {
       await this.flush({ timeoutMs: flushTimeoutMs });
     }
     if (this._closed) return { ok: true };

@@ -405,6 +405,19 @@ StatusOr<size_t> ImportMirror(const std::string& data_dir,
   return skipped;
 }
 
+size_t JournaledEventCount(const std::string& data_dir) {
+  std::shared_ptr<JournalState> journal;
+  {
+    Registry& r = GetRegistry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.journals.find(data_dir);
+    if (it == r.journals.end()) return 0;
+    journal = it->second;
+  }
+  std::lock_guard<std::mutex> lock(journal->mu);
+  return journal->active.size() + journal->sealed.size();
+}
+
 std::string TakeLastAppendedEventId() {
   std::string id;
   id.swap(LastAppendedEventId());

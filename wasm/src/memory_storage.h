@@ -46,6 +46,10 @@ StatusOr<size_t> ImportMirror(const std::string& data_dir,
 // Everything changed since the last call (only for a data_dir given to ImportMirror).
 std::vector<MirrorChange> TakeMirrorChanges(const std::string& data_dir);
 
+// Events in the journal of `data_dir` not yet moved to the store (Stats().queued counts only
+// the store): the package's flush() waits for both to be empty.
+size_t JournaledEventCount(const std::string& data_dir);
+
 // The id (16 bytes) of the event most recently appended to any memory journal, and clears it;
 // empty when none was appended since the last call. The bindings use it to tell JS the id
 // Client::Track assigned (Track returns only a Status; an OK Track has appended exactly one).
