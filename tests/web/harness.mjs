@@ -61,7 +61,8 @@ export function buildStorefront({ flushIntervalMs = 60000 } = {}) {
 }
 
 export class Server {
-  constructor({ www, dir, customers = 300 }) {
+  constructor({ www, dir, customers = 300, extraArgs = [] }) {
+    this.extraArgs = extraArgs;
     this.www = www;
     this.db = path.join(dir, 'vitrine.db');
     this.dir = dir;
@@ -75,6 +76,7 @@ export class Server {
     const args = ['serve', '--listen', `http://127.0.0.1:${this.port}`, '--db', this.db,
       '--write-key', WRITE_KEY, '--admin-key', ADMIN_KEY, '--ready-file', ready,
       '--static-dir', this.www, '--access-log', 'false', '--snapshot-ttl', '5'];
+    args.push(...this.extraArgs);
     if (!this.loaded) args.push('--demo', '--demo-customers', String(this.customers));
     this.loaded = true;
     this.log = '';

@@ -48,4 +48,4 @@ fi
 export VITRINE_WEB_SDK_DIR="$sdk_dir"
 if [ -n "$server_bin" ]; then export VITRINE_SERVER_BIN="$server_bin"; fi
 cd "$here"
-exec node --test storefront.test.mjs
+exec node --test storefront.test.mjs cross_origin.test.mjs
