@@ -81,6 +81,8 @@ std::string CorsPolicy::AllowOriginValue(std::string_view origin) const {
 
 bool IsBrowserFacingRoute(std::string_view path) {
   if (path == "/v1/batch" || path == "/v1/snapshot" || path == "/v1/identify") return true;
+  // The storefront catalog feed (write key): a shop's pages read it like the snapshot.
+  if (path.starts_with("/v1/storefront/")) return true;
   // Static files: everything outside the API prefixes (the loader, package and wasm).
   return !path.starts_with("/v1/") && !path.starts_with("/t/") && path != "/metrics" &&
          path != "/healthz";
