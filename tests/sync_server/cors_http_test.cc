@@ -55,8 +55,8 @@ TEST(CorsPolicyTest, RejectsWhatIsNotAnOrigin) {
 }
 
 TEST(CorsPolicyTest, OnlyTheDeviceApiAndStaticFilesFaceBrowsers) {
-  for (const char* path :
-       {"/v1/batch", "/v1/snapshot", "/v1/identify", "/", "/loader.js", "/pkg/vitrine.wasm"}) {
+  for (const char* path : {"/v1/batch", "/v1/snapshot", "/v1/identify", "/v1/storefront/catalog",
+                           "/", "/loader.js", "/pkg/vitrine.wasm"}) {
     EXPECT_TRUE(IsBrowserFacingRoute(path)) << path;
   }
   for (const char* path : {"/v1/admin/catalog", "/v1/admin/analytics/segments",
