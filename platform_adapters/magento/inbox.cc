@@ -5,12 +5,12 @@
 #include <chrono>
 
 // The server's self-finalizing statement and open/exec helpers (header-only).
-#include "sync_server/campaigns/sqlite_util.h"
+#include "sync_server/common/sqlite_util.h"
 
 namespace vitrine::magento {
 namespace {
 
-namespace sql = ::vitrine::server::campaigns::sqlite;
+namespace sql = ::vitrine::server::sqlite;
 
 int64_t SystemMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

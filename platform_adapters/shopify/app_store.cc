@@ -7,7 +7,7 @@
 #include <array>
 #include <cctype>
 
-#include "sync_server/campaigns/sqlite_util.h"
+#include "sync_server/common/sqlite_util.h"
 
 namespace vitrine::shopify {
 namespace {
@@ -18,8 +18,8 @@ Status DbError(sqlite3* db, const std::string& what) {
 }
 
 // The server's self-finalizing statement and exec helpers (header-only, no campaigns code).
-using server::campaigns::sqlite::Exec;
-using server::campaigns::sqlite::Stmt;
+using server::sqlite::Exec;
+using server::sqlite::Stmt;
 
 // Rolls back unless committed.
 class Txn {
@@ -214,7 +214,7 @@ StatusOr<std::string> TokenCipher::Open(const std::string& sealed) const {
 StatusOr<std::unique_ptr<ShopifyAppStore>> ShopifyAppStore::Open(const std::string& path,
                                                                  TokenCipher cipher) {
   // WAL and synchronous=NORMAL like the main store: a 200 means the delivery is in the WAL.
-  auto opened = server::campaigns::sqlite::Open(path);
+  auto opened = server::sqlite::Open(path);
   if (!opened.ok()) return opened.status();
   sqlite3* db = *opened;
   if (Status s = Exec(db, kSchema); !s.ok()) {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "sync_server/campaigns/sqlite_util.h"
+#include "sync_server/common/sqlite_util.h"
 
 namespace vitrine::server::analytics {
 namespace {
@@ -208,7 +208,7 @@ std::string SegmentId(int index) {
 StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(const std::string& path) {
   // One way to open a connection beside the main store's (WAL, busy timeout): the campaign
   // tables' header-only helper.
-  auto db = campaigns::sqlite::Open(path);
+  auto db = sqlite::Open(path);
   if (!db.ok()) return db.status();
   std::unique_ptr<ProfileStore> store(new ProfileStore(*db));
   const char* schema =
@@ -230,7 +230,7 @@ StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(const std::string& pa
       "CREATE TABLE IF NOT EXISTS analytics_runs ("
       " id INTEGER PRIMARY KEY CHECK (id = 1), computed_at_ms INTEGER NOT NULL,"
       " models_json TEXT NOT NULL);";
-  Status s = campaigns::sqlite::Exec(*db, schema);
+  Status s = sqlite::Exec(*db, schema);
   if (!s.ok()) return s;
   return store;
 }

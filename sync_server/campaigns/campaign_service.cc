@@ -10,7 +10,7 @@
 #include <map>
 #include <set>
 
-#include "sync_server/campaigns/sqlite_util.h"
+#include "sync_server/common/sqlite_util.h"
 
 namespace vitrine::server::campaigns {
 namespace {

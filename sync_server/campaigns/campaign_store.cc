@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include "sync_server/campaigns/crypto.h"
-#include "sync_server/campaigns/sqlite_util.h"
+#include "sync_server/common/sqlite_util.h"
 
 namespace vitrine::server::campaigns {
 namespace {
@@ -35,19 +35,11 @@ std::vector<std::string> SplitIds(const std::string& s) {
 }  // namespace
 
 StatusOr<std::unique_ptr<CampaignStore>> CampaignStore::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    Status s = DbError(db, "open " + path);
-    sqlite3_close(db);
-    return s;
-  }
-  std::unique_ptr<CampaignStore> store(new CampaignStore(db));
-  // The main store writes the same file from its own connection: wait for its locks.
-  sqlite3_busy_timeout(db, 10'000);
+  // WAL, and waits for the main store's locks (it writes the same file).
+  auto db = sqlite::Open(path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<CampaignStore> store(new CampaignStore(*db));
   Status s = store->Exec(
-      "PRAGMA journal_mode=WAL;"
-      "PRAGMA synchronous=NORMAL;"
       "CREATE TABLE IF NOT EXISTS campaign_sends ("
       "  campaign_id TEXT NOT NULL, recipient_id TEXT NOT NULL, email TEXT NOT NULL,"
       "  segment TEXT NOT NULL, held_out INTEGER NOT NULL, status TEXT NOT NULL,"
@@ -68,15 +60,7 @@ StatusOr<std::unique_ptr<CampaignStore>> CampaignStore::Open(const std::string& 
 
 CampaignStore::~CampaignStore() { sqlite3_close(db_); }
 
-Status CampaignStore::Exec(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    Status s(Status::Kind::kUnavailable, "campaign_store", err ? err : "exec failed");
-    sqlite3_free(err);
-    return s;
-  }
-  return Status::Ok();
-}
+Status CampaignStore::Exec(const char* sql) { return sqlite::Exec(db_, sql); }
 
 Status CampaignStore::RecordSend(const SendRecord& r) {
   std::lock_guard lock(mu_);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "sync_server/campaigns/sqlite_util.h"
+#include "sync_server/common/sqlite_util.h"
 
 namespace vitrine::server::campaigns {
 

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "sync_server/campaigns/sqlite_util.h"
+#include "sync_server/common/sqlite_util.h"
 
 namespace vitrine::server::campaigns {
 namespace {

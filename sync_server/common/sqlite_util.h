@@ -1,9 +1,10 @@
-// Internal to the campaigns module: a self-finalizing prepared statement and helpers shared by
-// the SQLite-backed campaign tables (campaign service, audiences, trigger state).
+// A self-finalizing prepared statement and the open/exec helpers shared by the server's modules
+// that keep their own tables in the server's SQLite file (campaigns, analytics, the platform
+// adapters' queues and inboxes).
 //
 // Thread safety: a Stmt belongs to the thread that holds its connection's mutex.
-#ifndef VITRINE_SYNC_SERVER_CAMPAIGNS_SQLITE_UTIL_H_
-#define VITRINE_SYNC_SERVER_CAMPAIGNS_SQLITE_UTIL_H_
+#ifndef VITRINE_SYNC_SERVER_COMMON_SQLITE_UTIL_H_
+#define VITRINE_SYNC_SERVER_COMMON_SQLITE_UTIL_H_
 
 #include <sqlite3.h>
 
@@ -12,10 +13,10 @@
 
 #include "sync_server/common/status.h"
 
-namespace vitrine::server::campaigns::sqlite {
+namespace vitrine::server::sqlite {
 
 inline Status DbError(sqlite3* db, const std::string& what) {
-  return Status(Status::Kind::kUnavailable, "campaign_store",
+  return Status(Status::Kind::kUnavailable, "storage",
                 what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
 }
 
@@ -54,7 +55,7 @@ class Stmt {
 inline Status Exec(sqlite3* db, const char* sql) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    Status s(Status::Kind::kUnavailable, "campaign_store", err ? err : "exec failed");
+    Status s(Status::Kind::kUnavailable, "storage", err ? err : "exec failed");
     sqlite3_free(err);
     return s;
   }
@@ -80,6 +81,6 @@ inline StatusOr<sqlite3*> Open(const std::string& path) {
   return db;
 }
 
-}  // namespace vitrine::server::campaigns::sqlite
+}  // namespace vitrine::server::sqlite
 
-#endif  // VITRINE_SYNC_SERVER_CAMPAIGNS_SQLITE_UTIL_H_
+#endif  // VITRINE_SYNC_SERVER_COMMON_SQLITE_UTIL_H_
