@@ -35,6 +35,8 @@ std::vector<ActivityLine> ActivityFromEvent(int64_t profile_id, const v1::Event&
     kind = ActivityKind::kCart;
   } else if (event.type() == "order_completed") {
     kind = ActivityKind::kOrder;
+  } else if (event.type() == "order_refunded") {
+    kind = ActivityKind::kRefund;
   } else {
     return out;
   }
@@ -43,13 +45,29 @@ std::vector<ActivityLine> ActivityFromEvent(int64_t profile_id, const v1::Event&
     l.profile_id = profile_id;
     l.kind = kind;
     l.time_ms = event.occurred_at_ms();
-    if (kind == ActivityKind::kOrder) l.order_id = event.order().order_id();
+    if (kind == ActivityKind::kOrder || kind == ActivityKind::kRefund)
+      l.order_id = event.order().order_id();
     l.product_id = p.product_id();
     l.category = p.category();
     l.brand = p.brand();
     l.unit_price = static_cast<double>(p.price_micros()) / 1e6;
     l.quantity = p.quantity() > 0 ? p.quantity() : 1;
     out.push_back(std::move(l));
+  }
+  // A refund with no priced lines (an adjustment, a shipping refund) refunds the order's value.
+  if (kind == ActivityKind::kRefund && event.order().value_micros() > 0) {
+    double lines_value = 0;
+    for (const ActivityLine& l : out) lines_value += l.unit_price * static_cast<double>(l.quantity);
+    if (lines_value <= 0) {
+      ActivityLine l;
+      l.profile_id = profile_id;
+      l.kind = kind;
+      l.time_ms = event.occurred_at_ms();
+      l.order_id = event.order().order_id();
+      l.unit_price = static_cast<double>(event.order().value_micros()) / 1e6;
+      out.clear();
+      out.push_back(std::move(l));
+    }
   }
   return out;
 }

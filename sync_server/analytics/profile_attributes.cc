@@ -109,8 +109,15 @@ StatusOr<ProfilesResult> ComputeProfiles(std::span<const ActivityLine> lines,
   std::vector<const ActivityLine*> used;
   used.reserve(lines.size());
   std::unordered_map<std::string, Order> orders;
+  std::unordered_map<std::string, double> refunded;  // order_id -> amount
   for (const ActivityLine& line : lines) {
     if (line.time_ms > options.as_of_ms) continue;
+    if (line.kind == ActivityKind::kRefund) {
+      // Money only: a refund does not make a product less liked or less popular.
+      if (!line.order_id.empty())
+        refunded[line.order_id] += line.unit_price * static_cast<double>(line.quantity);
+      continue;
+    }
     if (line.kind == ActivityKind::kOrder) {
       if (line.order_id.empty()) continue;
       auto [it, fresh] = orders.try_emplace(line.order_id, Order{line.profile_id, line.time_ms, 0});
@@ -120,6 +127,11 @@ StatusOr<ProfilesResult> ComputeProfiles(std::span<const ActivityLine> lines,
       it->second.value += line.unit_price * static_cast<double>(line.quantity);
     }
     used.push_back(&line);
+  }
+  // A refund of an order never seen (bought before the data starts) changes nothing.
+  for (const auto& [order_id, amount] : refunded) {
+    if (auto it = orders.find(order_id); it != orders.end())
+      it->second.value = std::max(0.0, it->second.value - amount);
   }
   std::stable_sort(used.begin(), used.end(), [](const ActivityLine* a, const ActivityLine* b) {
     return a->profile_id < b->profile_id;
@@ -211,6 +223,7 @@ StatusOr<ProfilesResult> ComputeProfiles(std::span<const ActivityLine> lines,
       for (double& s : a.category_spend_shares) s /= vocab_spend;
     for (const auto& [order_id, t] : own_orders) {
       const Order& o = orders.at(order_id);
+      if (o.value <= 0 && refunded.count(order_id)) continue;  // refunded in full
       ++a.order_count;
       a.total_spend += o.value;
       a.first_order_ms = a.first_order_ms == 0 ? t : std::min(a.first_order_ms, t);

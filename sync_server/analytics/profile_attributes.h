@@ -48,14 +48,16 @@
 
 namespace vitrine::server::analytics {
 
-enum class ActivityKind { kView, kCart, kOrder };
+// kRefund lines (order_refunded) take their amount off the order with the same order_id; an
+// order refunded in full is no purchase at all (not in the order count, RFM or the LTV fits).
+enum class ActivityKind { kView, kCart, kOrder, kRefund };
 
 // One product line of one event.
 struct ActivityLine {
   int64_t profile_id = 0;
   ActivityKind kind = ActivityKind::kView;
   int64_t time_ms = 0;
-  std::string order_id;  // kOrder only; lines of one order share it
+  std::string order_id;  // kOrder and kRefund; lines of one order share it
   std::string product_id;
   std::string category;  // as sent ("A/B/C"); empty when unknown
   std::string brand;

@@ -59,7 +59,8 @@ StatusOr<Dataset> BuildDataset(std::span<const ActivityLine> lines, int64_t cuto
   std::map<int64_t, Customer> customers;
   const double half_life_ms = options.half_life_days * static_cast<double>(kDayMs);
   for (const auto& l : lines) {
-    if (l.time_ms > label_end) continue;
+    // Interest features and labels come from views, carts and orders; refunds carry money only.
+    if (l.time_ms > label_end || l.kind == ActivityKind::kRefund) continue;
     Customer& c = customers[l.profile_id];
     if (c.weight.empty()) {
       c.weight.assign(k, 0.0);

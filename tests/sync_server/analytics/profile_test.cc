@@ -125,6 +125,59 @@ TEST(ProfileAttributesTest, ModelOutputsWithPublishedCdnowParameters) {
   }
 }
 
+// Refunds (order_refunded, e.g. Magento credit memos) take money off their order; an order
+// refunded in full is no purchase; a refund changes no interest; a refund with no priced lines
+// refunds the order's value.
+TEST(ProfileAttributesTest, RefundsReduceSpendAndAFullRefundIsNoOrder) {
+  using K = ActivityKind;
+  auto lines = SmallShop();
+  const auto before = ComputeProfiles(lines, Options());
+  ASSERT_TRUE(before.ok());
+  // Profile 1: o1 (2 x 30 + 40 = 100) partly refunded (one skin-1, 30), o2 (30) in full.
+  lines.push_back(Line(1, K::kRefund, 12, "skin-1", "Skin", 30, "o1"));
+  lines.push_back(Line(1, K::kRefund, 45, "skin-1", "Skin", 30, "o2"));
+  // A refund of an order this data never saw changes nothing.
+  lines.push_back(Line(2, K::kRefund, 6, "lip-1", "Makeup", 10, "o-unknown"));
+  auto after = ComputeProfiles(lines, Options());
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  const ProfileAttributes& p1 = after->profiles[0];
+  EXPECT_EQ(before->profiles[0].order_count, 2);
+  EXPECT_DOUBLE_EQ(before->profiles[0].total_spend, 130);
+  EXPECT_EQ(p1.order_count, 1) << "o2 was refunded in full";
+  EXPECT_DOUBLE_EQ(p1.total_spend, 70);
+  EXPECT_DOUBLE_EQ(p1.average_order_value, 70);
+  EXPECT_EQ(p1.last_order_ms, kT0 + 10 * kDay);
+  ASSERT_EQ(p1.categories.size(), before->profiles[0].categories.size());
+  for (size_t i = 0; i < p1.categories.size(); ++i) {
+    EXPECT_EQ(p1.categories[i].key, before->profiles[0].categories[i].key);
+    EXPECT_DOUBLE_EQ(p1.categories[i].score, before->profiles[0].categories[i].score)
+        << "a refund changes no interest";
+  }
+  EXPECT_EQ(after->profiles[1].order_count, before->profiles[1].order_count);
+  EXPECT_DOUBLE_EQ(after->profiles[1].total_spend, before->profiles[1].total_spend);
+
+  // From events: a refund line per product, or one line with the order value when no line is
+  // priced.
+  v1::Event refund;
+  refund.set_type("order_refunded");
+  refund.set_occurred_at_ms(kT0);
+  refund.mutable_order()->set_order_id("o9");
+  refund.mutable_order()->set_value_micros(12'500'000);
+  auto adjustment = ActivityFromEvent(7, refund);
+  ASSERT_EQ(adjustment.size(), 1u);
+  EXPECT_EQ(adjustment[0].kind, K::kRefund);
+  EXPECT_EQ(adjustment[0].order_id, "o9");
+  EXPECT_DOUBLE_EQ(adjustment[0].unit_price, 12.5);
+  auto* line = refund.add_products();
+  line->set_product_id("skin-1");
+  line->set_price_micros(30'000'000);
+  line->set_quantity(2);
+  auto by_line = ActivityFromEvent(7, refund);
+  ASSERT_EQ(by_line.size(), 1u);
+  EXPECT_EQ(by_line[0].product_id, "skin-1");
+  EXPECT_DOUBLE_EQ(by_line[0].unit_price * static_cast<double>(by_line[0].quantity), 60);
+}
+
 TEST(ProfileAttributesTest, RejectsBadOptions) {
   ProfileOptions o;
   EXPECT_FALSE(ComputeProfiles({}, o).ok());
