@@ -23,12 +23,13 @@
 #include "platform_adapters/shopify/cli.h"  // shopify: CLI
 #endif
 #ifdef VITRINE_HAVE_CAMPAIGNS
-#include <map>
+#include <set>
 
 #include "sync_server/campaigns/campaign_report.h"
 #include "sync_server/campaigns/campaign_store.h"
 #include "sync_server/campaigns/recipient_directory.h"
 #include "sync_server/campaigns/seed_export.h"
+#include "sync_server/common/cli_flags.h"
 #include "sync_server/storage/sqlite_store.h"
 #endif
 
@@ -128,36 +129,18 @@ int Train(const vitrine::server::ServerConfig& config) {
 // campaign-report and audience-export read the database only (no server start, no model
 // rebuild), so they run beside a serving process (WAL).
 struct CampaignCli {
-  std::map<std::string, std::string> flags;
+  vitrine::server::CliFlags flags;
   bool json = false;
 };
 
 vitrine::server::StatusOr<CampaignCli> ParseCampaignCli(const std::vector<std::string>& args,
                                                         const std::vector<std::string>& known) {
   CampaignCli cli;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string key = args[i];
-    if (key == "--json") {
-      cli.json = true;
-      continue;
-    }
-    std::string value;
-    if (const auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key.resize(eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return vitrine::server::Status(vitrine::server::Status::Kind::kInvalid, "usage",
-                                     key + " needs a value");
-    }
-    if (!key.starts_with("--") ||
-        std::find(known.begin(), known.end(), key.substr(2)) == known.end()) {
-      return vitrine::server::Status(vitrine::server::Status::Kind::kInvalid, "usage",
-                                     "unexpected argument '" + key + "'");
-    }
-    cli.flags[key.substr(2)] = value;
-  }
+  auto parsed = vitrine::server::ParseCliFlags(
+      args, std::set<std::string>(known.begin(), known.end()), {"json"});
+  if (!parsed.ok()) return parsed.status();
+  cli.flags = std::move(parsed).value();
+  cli.json = cli.flags.erase("json") > 0;
   for (const auto& k : known) {
     if (k != "phone-country" && !cli.flags.count(k)) {
       return vitrine::server::Status(vitrine::server::Status::Kind::kInvalid, "usage",

@@ -2,10 +2,12 @@
 
 #include <map>
 #include <set>
+#include <span>
 
 #include "platform_adapters/magento/importer.h"
 #include "platform_adapters/magento/server_module.h"
 #include "sync_server/batch_codec.h"
+#include "sync_server/common/cli_flags.h"
 
 namespace vitrine::magento {
 namespace {
@@ -94,25 +96,11 @@ int RunCli(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
       "page-size",          "consumer-key", "only", "ca-file", "consumer-secret", "access-token",
       "access-token-secret"};
   static const std::set<std::string> kSwitches = {"msi"};
-  std::map<std::string, std::string> f;
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string key = args[i];
-    if (!key.starts_with("--")) return Usage(err, "unexpected argument '" + key + "'");
-    key = key.substr(2);
-    std::string value;
-    if (const size_t eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key.resize(eq);
-    } else if (kSwitches.count(key)) {
-      value = "1";
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    }
-    if (!kFlags.count(key) && !kSwitches.count(key)) {
-      return Usage(err, "unknown flag --" + key);
-    }
+  auto parsed = ::vitrine::server::ParseCliFlags(std::span(args).subspan(1), kFlags, kSwitches);
+  if (!parsed.ok()) return Usage(err, parsed.status().message());
+  ::vitrine::server::CliFlags& f = *parsed;
+  for (const auto& [key, value] : f) {
     if (value.empty()) return Usage(err, "--" + key + " needs a value");
-    f[key] = value;
   }
   if (!f.count("base-url")) return Usage(err, "--base-url is required");
   RestOptions rest;

@@ -4,11 +4,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
+#include <span>
 
 #include "sync_server/analytics/analytics_job.h"
 #include "sync_server/analytics/analytics_routes.h"
 #include "sync_server/analytics/crm_csv.h"
 #include "sync_server/analytics/profile_store.h"
+#include "sync_server/common/cli_flags.h"
 
 namespace vitrine::server::analytics {
 namespace {
@@ -82,22 +85,7 @@ std::optional<int64_t> Int(const std::map<std::string, std::string>& flags, cons
 int RunAnalyticsCli(const std::vector<std::string>& args, const CliHooks& hooks) {
   if (args.empty()) return Usage(hooks, "missing command");
   const std::string command = args[0];
-  std::map<std::string, std::string> flags;
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string key = args[i];
-    if (!key.starts_with("--")) return Usage(hooks, "unexpected argument '" + key + "'");
-    std::string value;
-    if (const auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key.resize(eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Usage(hooks, key + " needs a value");
-    }
-    flags[key.substr(2)] = value;
-  }
-  static const std::map<std::string, std::vector<std::string>> kKnown = {
+  static const std::map<std::string, std::set<std::string>> kKnown = {
       {"import", {"db", "file", "format", "currency"}},
       {"compute", {"db", "min-size", "max-size", "segments", "seed", "holdout"}},
       {"segments", {"db"}},
@@ -105,10 +93,9 @@ int RunAnalyticsCli(const std::vector<std::string>& args, const CliHooks& hooks)
       {"export", {"db", "out", "segment"}}};
   const auto known = kKnown.find(command);
   if (known == kKnown.end()) return Usage(hooks, "unknown analytics command '" + command + "'");
-  for (const auto& [k, v] : flags) {
-    if (std::find(known->second.begin(), known->second.end(), k) == known->second.end())
-      return Usage(hooks, "unknown option --" + k + " for " + command);
-  }
+  auto parsed = ParseCliFlags(std::span(args).subspan(1), known->second);
+  if (!parsed.ok()) return Usage(hooks, parsed.status().message() + " (" + command + ")");
+  CliFlags& flags = *parsed;
   if (!flags.count("db")) return Usage(hooks, "--db is required");
   const std::string db = flags["db"];
   Progress progress(hooks.err);
