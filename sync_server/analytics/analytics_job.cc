@@ -143,11 +143,33 @@ StatusOr<AnalyticsRun> ComputeRun(std::span<const ActivityLine> lines,
         std::string(r.note.empty() ? "" : "; ") + "not segmented: " + count.status().message();
   }
 
+  // Propensity: a model that cannot be fitted (too little history for one horizon, no
+  // categorised order) leaves the scores empty and says so; the rest of the run stands.
+  std::map<int64_t, std::vector<double>> propensity;
+  std::vector<std::string> propensity_categories;
+  if (options.propensity.categories > 0) {
+    auto model = FitPropensity(lines, profile_options.as_of_ms, options.propensity);
+    StatusOr<std::map<int64_t, std::vector<double>>> scores =
+        model.ok() ? ScorePropensity(*model, lines, profile_options.as_of_ms, options.propensity)
+                   : StatusOr<std::map<int64_t, std::vector<double>>>(model.status());
+    if (scores.ok()) {
+      propensity = std::move(*scores);
+      propensity_categories = model->categories;
+    } else {
+      r.note +=
+          std::string(r.note.empty() ? "" : "; ") + "no propensity: " + scores.status().message();
+    }
+  }
+
   for (size_t i = 0; i < profiles->profiles.size(); ++i) {
     StoredProfile p;
     p.attributes = std::move(profiles->profiles[i]);
     if (segment_of[i] >= 0) p.segment_id = SegmentId(segment_of[i]);
     p.holdout = holdout[i];
+    if (auto it = propensity.find(p.attributes.profile_id); it != propensity.end()) {
+      for (size_t c = 0; c < propensity_categories.size(); ++c)
+        p.category_propensity.push_back({propensity_categories[c], it->second[c]});
+    }
     run.profiles.push_back(std::move(p));
   }
   std::string json = "{\"as_of_ms\":" + std::to_string(run.computed_at_ms);
@@ -164,6 +186,8 @@ StatusOr<AnalyticsRun> ComputeRun(std::span<const ActivityLine> lines,
   json += ",\"time_unit\":\"week\",\"ltv_horizon_weeks\":" +
           JsonNumber(profile_options.ltv.horizon_weeks) +
           ",\"annual_discount_rate\":" + JsonNumber(profile_options.ltv.annual_discount_rate) +
+          ",\"propensity_horizon_weeks\":" + JsonNumber(options.propensity.horizon_weeks) +
+          ",\"propensity_categories\":" + std::to_string(propensity_categories.size()) +
           ",\"profiles\":" + std::to_string(r.profiles) +
           ",\"buyers\":" + std::to_string(r.buyers) +
           ",\"segments\":" + std::to_string(r.segments) + ",\"note\":" + JsonString(r.note) + "}";

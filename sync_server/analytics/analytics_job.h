@@ -17,6 +17,7 @@
 
 #include "sync_server/analytics/profile_attributes.h"
 #include "sync_server/analytics/profile_store.h"
+#include "sync_server/analytics/propensity.h"
 #include "sync_server/analytics/segmentation.h"
 #include "sync_server/common/status.h"
 #include "sync_server/storage/store.h"
@@ -27,6 +28,9 @@ struct ComputeOptions {
   ProfileOptions profile;  // as_of_ms 0: the newest event's time
   FeatureOptions features;
   SegmentationOptions segmentation;
+  // Category purchase propensity, fitted on everything up to as_of (labels: the last horizon)
+  // and scored at as_of for every buyer; categories 0: none.
+  PropensityOptions propensity;
   double holdout_fraction = 0.1;
   uint64_t holdout_seed = 1;
   // (stage, done, total); total < 0 when unknown. May be empty.

@@ -28,6 +28,14 @@ std::string Affinities(const std::vector<Affinity>& list) {
   return out + "]";
 }
 
+// {"key": score, ...}: a map keyed by category (keys are unique within one list).
+std::string ScoreObject(const std::vector<Affinity>& list) {
+  std::string out = "{";
+  for (size_t i = 0; i < list.size(); ++i)
+    out += (i ? "," : "") + Quote(list[i].key) + ":" + Num(list[i].score);
+  return out + "}";
+}
+
 std::string Strings(const std::vector<std::string>& list) {
   std::string out = "[";
   for (size_t i = 0; i < list.size(); ++i) out += (i ? "," : "") + Quote(list[i]);
@@ -137,7 +145,8 @@ std::string ProfileJson(const StoredProfile& p) {
          ",\"expected_purchases_52w\":" + Num(a.expected_purchases_52w) +
          ",\"expected_next_order_ms\":" +
          (a.expected_next_order_ms ? std::to_string(*a.expected_next_order_ms) : "null") +
-         ",\"ltv\":" + Num(a.ltv) + "}";
+         ",\"ltv\":" + Num(a.ltv) +
+         ",\"category_propensity\":" + ScoreObject(p.category_propensity) + "}";
 }
 
 StatusOr<std::unique_ptr<AnalyticsRoutes>> AnalyticsRoutes::Create(const std::string& db_path,

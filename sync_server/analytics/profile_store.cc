@@ -223,6 +223,11 @@ StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(const std::string& pa
       " brands TEXT NOT NULL, favourites TEXT NOT NULL, best_products TEXT NOT NULL);"
       "CREATE INDEX IF NOT EXISTS analytics_profiles_segment"
       " ON analytics_profiles(segment_id, profile_id);"
+      // A table of its own rather than a column: a database created before propensities were
+      // stored gets it from IF NOT EXISTS, with no migration of analytics_profiles.
+      "CREATE TABLE IF NOT EXISTS analytics_propensity ("
+      " profile_id INTEGER NOT NULL, position INTEGER NOT NULL, category TEXT NOT NULL,"
+      " probability REAL, PRIMARY KEY (profile_id, position)) WITHOUT ROWID;"
       "CREATE TABLE IF NOT EXISTS analytics_segments ("
       " segment_id TEXT PRIMARY KEY, size INTEGER NOT NULL, label TEXT NOT NULL,"
       " top_categories TEXT NOT NULL, mean_aov REAL, mean_ltv REAL, mean_churn REAL,"
@@ -242,7 +247,8 @@ Status ProfileStore::ReplaceAll(const AnalyticsRun& run) {
   Status s = Run(db_, "BEGIN IMMEDIATE");
   if (!s.ok()) return s;
   auto body = [&]() -> Status {
-    for (const char* sql : {"DELETE FROM analytics_profiles", "DELETE FROM analytics_segments"}) {
+    for (const char* sql : {"DELETE FROM analytics_profiles", "DELETE FROM analytics_propensity",
+                            "DELETE FROM analytics_segments"}) {
       Status d = Run(db_, sql);
       if (!d.ok()) return d;
     }
@@ -250,6 +256,8 @@ Status ProfileStore::ReplaceAll(const AnalyticsRun& run) {
                           "INSERT INTO analytics_profiles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                           "?,?,?,?,?,?,?,?)");
     if (!insert.ok()) return insert.status();
+    auto insert_propensity = Prepare(db_, "INSERT INTO analytics_propensity VALUES (?,?,?,?)");
+    if (!insert_propensity.ok()) return insert_propensity.status();
     sqlite3_stmt* stmt = insert->get();
     for (const StoredProfile& p : run.profiles) {
       const ProfileAttributes& a = p.attributes;
@@ -279,6 +287,12 @@ Status ProfileStore::ReplaceAll(const AnalyticsRun& run) {
                                          EncodeList(a.best_products)};
       Bind(stmt, values);
       if (sqlite3_step(stmt) != SQLITE_DONE) return DbError(db_, "insert profile");
+      for (size_t k = 0; k < p.category_propensity.size(); ++k) {
+        const Affinity& c = p.category_propensity[k];
+        Bind(insert_propensity->get(), {a.profile_id, static_cast<int64_t>(k), c.key, c.score});
+        if (sqlite3_step(insert_propensity->get()) != SQLITE_DONE)
+          return DbError(db_, "insert propensity");
+      }
     }
     for (const StoredSegment& g : run.segments) {
       Status i = Run(db_, "INSERT INTO analytics_segments VALUES (?,?,?,?,?,?,?,?,?)",
@@ -347,7 +361,15 @@ StatusOr<std::optional<StoredProfile>> ProfileStore::GetProfile(int64_t profile_
   auto stmt = Prepare(db_, sql.c_str(), {profile_id});
   if (!stmt.ok()) return stmt.status();
   if (sqlite3_step(stmt->get()) != SQLITE_ROW) return std::optional<StoredProfile>();
-  return std::optional<StoredProfile>(ReadProfile(stmt->get()));
+  StoredProfile p = ReadProfile(stmt->get());
+  auto propensity = Prepare(db_,
+                            "SELECT category, probability FROM analytics_propensity "
+                            "WHERE profile_id = ? ORDER BY position",
+                            {profile_id});
+  if (!propensity.ok()) return propensity.status();
+  while (sqlite3_step(propensity->get()) == SQLITE_ROW)
+    p.category_propensity.push_back({Text(propensity->get(), 0), Real(propensity->get(), 1)});
+  return std::optional<StoredProfile>(std::move(p));
 }
 
 StatusOr<std::map<int64_t, std::string>> ProfileStore::SegmentMembership() {

@@ -1,5 +1,6 @@
 // SQLite persistence of the computed customer analytics: one row per profile (attributes, model
-// outputs, segment, holdout flag), one row per segment (its marketer-facing description) and the
+// outputs, segment, holdout flag), one row per (profile, category) of its purchase propensity,
+// one row per segment (its marketer-facing description) and the
 // run's metadata. The tables (analytics_*) live in the server's database file beside the main
 // store's, on their own connection (WAL lets the serving process read while a compute writes).
 //
@@ -42,6 +43,10 @@ struct StoredProfile {
   ProfileAttributes attributes;
   std::string segment_id;  // empty: not segmented (no order, or too few buyers)
   bool holdout = false;
+  // P(orders in category `key` within the propensity horizon after the run's as_of), one entry
+  // per category of the run's propensity model (propensity.h), in the model's order; empty for
+  // profiles without an order, or when the model could not be fitted (the run's note says why).
+  std::vector<Affinity> category_propensity;
 };
 
 // Everything one compute produced.

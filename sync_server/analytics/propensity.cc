@@ -22,6 +22,7 @@ using Features = std::array<double, kPropensityFeatures>;
 
 // Per customer at one cutoff: one feature row and one label per category.
 struct Dataset {
+  std::vector<int64_t> ids;              // [customer]: profile ids, ascending
   std::vector<std::vector<Features>> x;  // [category][customer]
   std::vector<std::vector<int>> y;       // [category][customer]
 };
@@ -121,6 +122,7 @@ StatusOr<Dataset> BuildDataset(std::span<const ActivityLine> lines, int64_t cuto
     const double weeks_since = static_cast<double>(cutoff - c.last_order) / kWeekMs;
     double e = expected.count(id) ? expected[id] : 0.0;
     if (!std::isfinite(e)) e = 0;
+    d.ids.push_back(id);
     for (size_t j = 0; j < k; ++j) {
       int64_t with = 0;
       for (const auto& [order_id, cats] : c.orders) with += cats[j] ? 1 : 0;
@@ -262,6 +264,22 @@ StatusOr<std::vector<CategoryEvaluation>> EvaluatePropensity(const PropensityMod
     e.auc = Auc(predicted, y);
     e.affinity_auc = Auc(affinity, y);
     out.push_back(std::move(e));
+  }
+  return out;
+}
+
+StatusOr<std::map<int64_t, std::vector<double>>> ScorePropensity(
+    const PropensityModel& model, std::span<const ActivityLine> lines, int64_t as_of_ms,
+    const PropensityOptions& options) {
+  // Only activity up to as_of is features; later lines would only be labels, which scoring
+  // ignores.
+  auto data = BuildDataset(lines, as_of_ms, model.categories, options);
+  if (!data.ok()) return data.status();
+  std::map<int64_t, std::vector<double>> out;
+  for (size_t i = 0; i < data->ids.size(); ++i) {
+    std::vector<double>& scores = out[data->ids[i]];
+    for (size_t c = 0; c < model.categories.size(); ++c)
+      scores.push_back(Predict(model.weights[c], data->x[c][i]));
   }
   return out;
 }

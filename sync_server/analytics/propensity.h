@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -65,6 +66,13 @@ StatusOr<std::vector<CategoryEvaluation>> EvaluatePropensity(const PropensityMod
                                                              std::span<const ActivityLine> lines,
                                                              int64_t t1_ms,
                                                              const PropensityOptions& options = {});
+
+// Scores every customer with an order at or before `as_of_ms`: profile id -> P(orders in
+// category c within the horizon after as_of), in the order of model.categories. To score the
+// present, fit with t1_ms = as_of_ms (the model then learnt from the last complete horizon).
+StatusOr<std::map<int64_t, std::vector<double>>> ScorePropensity(
+    const PropensityModel& model, std::span<const ActivityLine> lines, int64_t as_of_ms,
+    const PropensityOptions& options = {});
 
 // AUC of scores against 0/1 labels (Mann-Whitney, ties half); NaN without both classes.
 double Auc(std::span<const double> scores, std::span<const int> labels);

@@ -67,6 +67,14 @@ TEST(AnalyticsRoutesTest, ImportComputeListExportAndSnapshot) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->orders, 4);
 
+  // The CSV carries no categories: the compute takes them from the catalog.
+  std::vector<v1::CatalogItem> catalog(3);
+  for (int i = 0; i < 3; ++i) {
+    catalog[static_cast<size_t>(i)].set_product_id("sku-" + std::to_string(i + 1));
+    catalog[static_cast<size_t>(i)].set_category("Skin Care");
+  }
+  ASSERT_TRUE((*app)->store().UpsertCatalog(catalog).ok());
+
   EXPECT_EQ(Call(*routes, "POST", "/v1/admin/analytics/compute", {{"min_size", "x"}}).status, 400);
   auto computed = Call(*routes, "POST", "/v1/admin/analytics/compute",
                        {{"min_size", "1"}, {"max_size", "2"}, {"segments", "2"}, {"holdout", "0"}});
@@ -98,6 +106,9 @@ TEST(AnalyticsRoutesTest, ImportComputeListExportAndSnapshot) {
   auto one = Call(*routes, "GET", "/v1/admin/analytics/profiles/" + std::to_string(**profile));
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_NE(one.body.find("\"order_count\":2"), std::string::npos) << one.body;
+  // Its propensity for the one category ordered before the last 13 weeks: a probability.
+  const size_t field = one.body.find("\"category_propensity\":{\"Skin Care\":0.");
+  EXPECT_NE(field, std::string::npos) << one.body;
   auto snapshot = (*app)->snapshots().Build("", "c-1");
   ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
   ASSERT_EQ(snapshot->snapshot.segment_ids_size(), 1);

@@ -197,6 +197,8 @@ TEST(ProfileStoreTest, RunRoundTripsAndReplacesAtomically) {
   options.segmentation.max_size = 2;
   options.segmentation.segments = 2;
   options.holdout_fraction = 0.5;
+  // A horizon that fits in the 60 days of SmallShop: trained on days 46-60, scored at day 60.
+  options.propensity.horizon_weeks = 2;
   const auto lines = SmallShop();
   ComputeReport report;
   auto run = ComputeRun(lines, options, &report);
@@ -229,6 +231,42 @@ TEST(ProfileStoreTest, RunRoundTripsAndReplacesAtomically) {
   EXPECT_EQ(a.favourites, run->profiles[0].attributes.favourites);
   EXPECT_EQ(a.best_products, run->profiles[0].attributes.best_products);
   EXPECT_FALSE((*p1)->segment_id.empty());
+
+  // Propensities: every buyer scored for the model's categories (most ordered first), stored and
+  // read back in that order; a profile without an order has none.
+  const StoredProfile& computed1 = run->profiles[0];
+  ASSERT_EQ(computed1.attributes.profile_id, 1);
+  ASSERT_EQ(computed1.category_propensity.size(), 2u) << report.note;
+  EXPECT_EQ(computed1.category_propensity[0].key, "Skin");
+  EXPECT_EQ(computed1.category_propensity[1].key, "Makeup");
+  ASSERT_EQ((*p1)->category_propensity.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ((*p1)->category_propensity[k].key, computed1.category_propensity[k].key);
+    EXPECT_NEAR((*p1)->category_propensity[k].score, computed1.category_propensity[k].score, 1e-12);
+    EXPECT_GT((*p1)->category_propensity[k].score, 0.0);
+    EXPECT_LT((*p1)->category_propensity[k].score, 1.0);
+  }
+  EXPECT_EQ((*store)->GetProfile(3)->value().category_propensity.size(), 2u);
+  EXPECT_TRUE((*store)->GetProfile(4)->value().category_propensity.empty());
+
+  // A run that fails half-way (a duplicate profile id) changes nothing, propensities included.
+  AnalyticsRun broken = *run;
+  broken.profiles.push_back(broken.profiles[0]);
+  EXPECT_FALSE((*store)->ReplaceAll(broken).ok());
+  EXPECT_EQ((*store)->GetProfile(1)->value().category_propensity.size(), 2u);
+
+  // The next run's propensities replace the previous ones entirely.
+  AnalyticsRun next = *run;
+  for (StoredProfile& p : next.profiles) p.category_propensity.clear();
+  next.profiles[0].category_propensity = {{"Fragrance", 0.25}};
+  ASSERT_TRUE((*store)->ReplaceAll(next).ok());
+  auto replaced = (*store)->GetProfile(1);
+  ASSERT_TRUE(replaced.ok() && replaced->has_value());
+  ASSERT_EQ((*replaced)->category_propensity.size(), 1u);
+  EXPECT_EQ((*replaced)->category_propensity[0].key, "Fragrance");
+  EXPECT_DOUBLE_EQ((*replaced)->category_propensity[0].score, 0.25);
+  EXPECT_TRUE((*store)->GetProfile(3)->value().category_propensity.empty());
+  ASSERT_TRUE((*store)->ReplaceAll(*run).ok());
 
   auto membership = (*store)->SegmentMembership();
   ASSERT_TRUE(membership.ok());
