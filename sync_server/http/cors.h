@@ -1,8 +1,8 @@
 // Cross-origin access for the routes a storefront's browser calls directly: the device API
-// (/v1/batch, /v1/snapshot, /v1/identify, /v1/storefront/) and the static files (loader.js, the package, the
-// wasm). A shop's pages live on the shop's origin and the sync server on another, so without
-// these headers the browser refuses the SDK's fetches (protobuf bodies and the Authorization
-// header always need a preflight). Admin and module routes never get them.
+// (/v1/batch, /v1/snapshot, /v1/identify, /v1/storefront/) and the static files (loader.js, the
+// package, the wasm). A shop's pages live on the shop's origin and the sync server on another,
+// so without these headers the browser refuses the SDK's fetches (protobuf bodies and the
+// Authorization header always need a preflight). Admin and module routes never get them.
 //
 // The write key is public by design (it is in every storefront's page source), so `*` is a
 // reasonable default; a shop that wants to pin its origins lists them.
