@@ -24,7 +24,7 @@ StatusOr<CliFlags> ParseCliFlags(std::span<const std::string> args,
     }
     if (switches.count(key)) {
       if (eq != std::string::npos) return UsageError("--" + key + " takes no value");
-      flags[key] = "1";
+      flags.insert_or_assign(key, std::string(1, '1'));  // not = "1": GCC 12 false -Wrestrict
       continue;
     }
     if (!with_value.count(key)) return UsageError("unknown option --" + key);
