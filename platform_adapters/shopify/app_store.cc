@@ -12,12 +12,8 @@
 namespace vitrine::shopify {
 namespace {
 
-Status DbError(sqlite3* db, const std::string& what) {
-  return Status(Status::Kind::kUnavailable, "shopify_store",
-                what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
-}
-
-// The server's self-finalizing statement and exec helpers (header-only, no campaigns code).
+// The server's self-finalizing statement and error/exec helpers (sync_server/common).
+using server::sqlite::DbError;
 using server::sqlite::Exec;
 using server::sqlite::Stmt;
 
