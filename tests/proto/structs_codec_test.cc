@@ -205,24 +205,16 @@ class Filler {
   }
 
   static std::string_view BadUtf8(std::mt19937_64& rng) {
-    static constexpr std::string_view kBad[] = {"\xc0\x80",
-                                                "\xc1\xbf",
-                                                "\xe0\x80\x80",
-                                                "\xe0\x9f\xbf",
-                                                "\xf0\x80\x80\x80",
-                                                "\xf0\x8f\xbf\xbf",  // overlong
-                                                "\xed\xa0\x80",
-                                                "\xed\xbf\xbf",  // surrogates
-                                                "\xf4\x90\x80\x80",
-                                                "\xf5\x80\x80\x80",  // above U+10FFFF
-                                                "\xff",
-                                                "\xfe",
-                                                "\x80",
-                                                "\xbf",
-                                                "\xe2\x82",
-                                                "\xf0\x9f\x98",
-                                                "\xc3",
-                                                "\xf8\x88\x80\x80\x80"};
+    static constexpr std::string_view kBad[] = {
+        // Overlong forms.
+        "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xf0\x80\x80\x80",
+        "\xf0\x8f\xbf\xbf",
+        // Surrogates.
+        "\xed\xa0\x80", "\xed\xbf\xbf",
+        // Above U+10FFFF.
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+        // Bytes that never appear, lone continuations, truncated sequences, 5-byte forms.
+        "\xff", "\xfe", "\x80", "\xbf", "\xe2\x82", "\xf0\x9f\x98", "\xc3", "\xf8\x88\x80\x80\x80"};
     return kBad[rng() % std::size(kBad)];
   }
 
