@@ -692,6 +692,8 @@ std::vector<Case> EventCases() {
       false);
   add("int32 from 10-byte varint",
       std::string("\xa0\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), true);
+  // -1 sent as a 32-bit varint (5 bytes): read as -1, re-encoded sign-extended (10 bytes).
+  add("int32 from 5-byte varint", std::string("\xa0\x01\xff\xff\xff\xff\x0f", 7), true);
   add("tag 5 bytes", std::string("\xa0\x80\x80\x80\x00\x05", 6), true);
   add("tag 5 bytes, bits past 32", std::string("\xa0\x80\x80\x80\x70\x05", 6), true);
   add("tag 5 bytes, field 0 in the low 32 bits", std::string("\x80\x80\x80\x80\x10\x00", 6), false);
