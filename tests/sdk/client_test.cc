@@ -279,6 +279,42 @@ TEST_F(ClientTest, EventsAreStampedAndSynced) {
   EXPECT_EQ(client->Stats().acked, 4u);
 }
 
+// Track(spec, &event_id) tells the app the id the server receives (the browser package returns
+// it from track()), and leaves it alone when the event is refused.
+TEST_F(ClientTest, TrackReportsTheEventIdTheServerReceives) {
+  auto client = Open();
+  ASSERT_TRUE(client);
+  EventSpec spec;
+  spec.type = "search_submitted";
+  spec.query = "serum";
+  std::string first;
+  std::string second;
+  ASSERT_TRUE(client->Track(spec, &first).ok());
+  ASSERT_TRUE(client->Track(spec, &second).ok());
+  EXPECT_NE(first, second);
+  std::string refused = "unchanged";
+  spec.type = "not_a_known_event";
+  EXPECT_FALSE(client->Track(spec, &refused).ok());
+  EXPECT_EQ(refused, "unchanged");
+  Advance(1000);
+  ASSERT_TRUE(client->Flush().ok());
+  Advance(1000);
+  ASSERT_EQ(server_.events.size(), 2u);
+  auto text = [](const std::string& bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+      out.push_back(kHex[static_cast<unsigned char>(bytes[i]) >> 4]);
+      out.push_back(kHex[static_cast<unsigned char>(bytes[i]) & 15]);
+    }
+    return out;
+  };
+  EXPECT_EQ(first, text(server_.events[0].event_id()));
+  EXPECT_EQ(second, text(server_.events[1].event_id()));
+  EXPECT_EQ(first.size(), 36u);
+}
+
 // Event ids derive from seq, so the store must know the high-water seq before any event can be
 // acked and deleted; otherwise a process killed right after a send would reuse seqs on restart
 // and the server would drop the new events as duplicates of the old ids.

@@ -121,6 +121,9 @@ class Client {
 
   // --- Capture (caller's thread, microseconds) ---
   Status Track(const EventSpec& event);
+  // The same, and on OK *event_id (not null) receives the event's id: the UUID the server stores
+  // it under and deduplicates by, as RFC 9562 text (lower-case 8-4-4-4-12). Unchanged on error.
+  Status Track(const EventSpec& event, std::string* event_id);
   Status PageViewed(const std::string& url, const std::string& referrer = "");
   Status ProductListViewed(const std::string& list_id, const std::string& list_name,
                            const std::vector<Product>& products);

@@ -1,5 +1,4 @@
-#include <google/protobuf/arena.h>
-
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -8,6 +7,9 @@
 #include "sdk/src/core/client_impl.h"
 #include "sdk/src/core/event_builder.h"
 #include "vitrine/v1/snapshot.pb.h"
+#if !defined(VITRINE_WIRE_STRUCTS)  // protobuf-lite (native); see Track()
+#include <google/protobuf/arena.h>
+#endif
 
 namespace vitrine {
 namespace {
@@ -29,13 +31,14 @@ constexpr int kEvictEveryTicks = 20;
 constexpr int64_t kAgeEvictionPeriodMs = 3600 * 1000;
 constexpr int kMaxSendRoundsPerTask = 1000;
 
+// A stored counter; `fallback` when absent or not a whole decimal number. from_chars, not
+// stoll: no exceptions, no locale (and in the browser build no libc++ exception and printf code).
 int64_t ParseInt(const std::optional<std::string>& s, int64_t fallback) {
   if (!s || s->empty()) return fallback;
-  try {
-    return std::stoll(*s);
-  } catch (...) {
-    return fallback;
-  }
+  int64_t value = 0;
+  const char* end = s->data() + s->size();
+  const auto [ptr, ec] = std::from_chars(s->data(), end, value);
+  return ec == std::errc() && ptr == end ? value : fallback;
 }
 
 std::string Hex(const std::string& bytes) {
@@ -47,6 +50,13 @@ std::string Hex(const std::string& bytes) {
     out.push_back(kDigits[c & 15]);
   }
   return out;
+}
+
+// 16 bytes as RFC 9562 text: 8-4-4-4-12 lower-case hex digits.
+std::string UuidText(const std::string& bytes) {
+  std::string text = Hex(bytes);
+  for (const size_t at : {20u, 16u, 12u, 8u}) text.insert(at, 1, '-');
+  return text;
 }
 
 }  // namespace
@@ -216,9 +226,7 @@ Status Client::Impl::NewIdentityLocked() {
   }
   bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);
   bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);
-  const std::string hex = Hex(bytes);
-  anonymous_id_ = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-                  hex.substr(16, 4) + "-" + hex.substr(20);
+  anonymous_id_ = UuidText(bytes);
   do {
     identity_bits_ = rng_();
   } while (identity_bits_ == 0);
@@ -226,7 +234,7 @@ Status Client::Impl::NewIdentityLocked() {
   return store_->Put(kIdentityBitsKey, std::to_string(static_cast<int64_t>(identity_bits_)));
 }
 
-Status Client::Impl::Capture(v1::Event& event, bool bypass_consent) {
+Status Client::Impl::Capture(v1::Event& event, bool bypass_consent, std::string* event_id) {
   bool new_session = false;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
@@ -278,15 +286,21 @@ Status Client::Impl::Capture(v1::Event& event, bool bypass_consent) {
   messages_->OnEvent(event);
   ScheduleMessageCheck();
   tracked_.fetch_add(1, std::memory_order_relaxed);
+  if (event_id != nullptr) *event_id = UuidText(event.event_id());
   return Status::Ok();
 }
 
-Status Client::Impl::Track(const EventSpec& spec) {
+Status Client::Impl::Track(const EventSpec& spec, std::string* event_id) {
   if (spec.type == "identify" || spec.type == "consent_updated" ||
       spec.type == "deletion_requested") {
     return Status(StatusCode::kInvalidArgument,
                   spec.type + " is sent by Identify / SetConsent / RequestDeletion, not Track");
   }
+#if defined(VITRINE_WIRE_STRUCTS)
+  // The browser build's plain structs (proto/structs): no arena there.
+  v1::Event event_storage;
+  v1::Event* event = &event_storage;
+#else
   // The event lives only for this call: allocate it in an arena whose first block is on the
   // stack, so a typical event costs no heap allocation at all.
   alignas(16) char initial_block[4096];
@@ -295,8 +309,9 @@ Status Client::Impl::Track(const EventSpec& spec) {
   arena_options.initial_block_size = sizeof(initial_block);
   google::protobuf::Arena arena(arena_options);
   auto* event = google::protobuf::Arena::CreateMessage<v1::Event>(&arena);
+#endif
   if (Status s = internal::BuildEvent(spec, *event); !s.ok()) return s;
-  return Capture(*event, /*bypass_consent=*/false);
+  return Capture(*event, /*bypass_consent=*/false, event_id);
 }
 
 Status Client::Impl::Identify(const std::string& user_id,
@@ -770,7 +785,10 @@ StatusOr<std::unique_ptr<Client>> Client::Open(const Options& options) {
     return Status(StatusCode::kInternal, "unknown error"); \
   }
 
-Status Client::Track(const EventSpec& event) { VITRINE_GUARD(impl_->Track(event)); }
+Status Client::Track(const EventSpec& event) { VITRINE_GUARD(impl_->Track(event, nullptr)); }
+Status Client::Track(const EventSpec& event, std::string* event_id) {
+  VITRINE_GUARD(impl_->Track(event, event_id));
+}
 
 namespace {
 EventSpec Spec(std::string type) {

@@ -28,7 +28,7 @@ class Client::Impl {
   static StatusOr<std::unique_ptr<Impl>> Open(const Options& options);
   ~Impl();
 
-  Status Track(const EventSpec& spec);
+  Status Track(const EventSpec& spec, std::string* event_id);
   Status Identify(const std::string& user_id, const std::map<std::string, std::string>& traits);
   Status Reset();
   Status SetConsent(bool granted);
@@ -46,7 +46,8 @@ class Client::Impl {
   Status Init();
 
   // Capture path: stamps identity/session/seq/id and appends to the journal.
-  Status Capture(v1::Event& event, bool bypass_consent);
+  // `event_id` (may be null) receives the event's id as UUID text on OK.
+  Status Capture(v1::Event& event, bool bypass_consent, std::string* event_id = nullptr);
   // New anonymous id and event-id bits, persisted. REQUIRES: state_mu_ held (or Init).
   Status NewIdentityLocked();
 

@@ -177,13 +177,15 @@ void AppendNormalised(const Src& src, const Index& index, std::vector<Scored>* o
 constexpr int kMaxListLength = 1000;
 constexpr int kMaxNeighbours = 100;
 
+// `Repeated` is protobuf's RepeatedPtrField natively and a std::vector in the browser build.
 template <typename Repeated>
 struct Head {
   const Repeated& r;
   int limit;
+  int count() const { return std::min(static_cast<int>(r.size()), limit); }
   auto begin() const { return r.begin(); }
-  auto end() const { return r.begin() + std::min(r.size(), limit); }
-  size_t size() const { return static_cast<size_t>(std::min(r.size(), limit)); }
+  auto end() const { return r.begin() + count(); }
+  size_t size() const { return static_cast<size_t>(count()); }
 };
 template <typename Repeated>
 Head<Repeated> HeadOf(const Repeated& r, int limit) {
@@ -222,10 +224,10 @@ std::shared_ptr<const Index> BuildIndex(const v1::Snapshot& snapshot) {
   const size_t n = index->items.size();
 
   // Item -> item lists: collect per item (first list per product wins), then lay out as CSR.
-  auto build_csr = [&](const google::protobuf::RepeatedPtrField<v1::Neighbours>& lists,
+  auto build_csr = [&](const auto& lists,  // repeated v1::Neighbours
                        std::vector<uint32_t>* begin, std::vector<Scored>* flat) {
     std::vector<int> list_of(n, -1);
-    for (int k = 0; k < lists.size(); ++k) {
+    for (int k = 0; k < static_cast<int>(lists.size()); ++k) {
       const uint32_t id = index->Find(lists[k].product_id());
       if (id != kNoId && list_of[id] < 0) list_of[id] = k;
     }

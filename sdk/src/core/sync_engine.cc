@@ -280,11 +280,12 @@ PreparedSend SyncEngine::PrepareSend() {
   std::vector<size_t>& payload_sizes = prepared.payload_sizes;
   batch_ids.reserve(queued.size());
   for (QueuedEvent& event : queued) {
-    if (!batch.add_events()->ParseFromString(event.payload)) {
-      batch.mutable_events()->RemoveLast();
+    v1::Event parsed;
+    if (!parsed.ParseFromString(event.payload)) {
       corrupt_ids.push_back(std::move(event.event_id));
       continue;
     }
+    *batch.add_events() = std::move(parsed);
     payload_sizes.push_back(event.payload.size());
     batch_ids.push_back(std::move(event.event_id));
   }
