@@ -478,22 +478,10 @@ EMSCRIPTEN_KEEPALIVE uint8_t* vt_track(const char* json, size_t len) {
   r.StringMap("properties", &spec.properties);
   if (!r.ok()) return Error(r.error());
   if (spec.type.empty()) return Error("event.type is required");
-  (void)vitrine::internal::TakeLastAppendedEventId();
-  const Status st = client->Track(spec);
+  std::string event_id;
+  const Status st = client->Track(spec, &event_id);
   JsonOut out = vitrine::wasm::ResultOut(st);
-  const std::string id = vitrine::internal::TakeLastAppendedEventId();
-  if (st.ok() && id.size() == 16) {
-    // The RFC 9562 text form: 8-4-4-4-12 lower-case hex digits.
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string text;
-    for (size_t i = 0; i < id.size(); ++i) {
-      if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-      const auto b = static_cast<unsigned char>(id[i]);
-      text += kHex[b >> 4];
-      text += kHex[b & 15];
-    }
-    out.Key("eventId").String(text);
-  }
+  if (st.ok()) out.Key("eventId").String(event_id);
   return vitrine::wasm::Done(out);
 }
 

@@ -267,10 +267,6 @@ struct JournalState {
 
 // Two segments like the native journal: Append fills the active one up to segment_bytes of
 // payload, Seal hands its records over and keeps them until ClearSealed.
-std::string& LastAppendedEventId() {
-  static std::string* id = new std::string();  // never destroyed, like the registry
-  return *id;
-}
 
 class MemoryJournal final : public Journal {
  public:
@@ -285,7 +281,6 @@ class MemoryJournal final : public Journal {
     s_->active_bytes += event.payload.size();
     s_->active.push_back(event);
     s_->Mark(event);
-    LastAppendedEventId() = event.event_id;
     return Status::Ok();
   }
 
@@ -416,12 +411,6 @@ size_t JournaledEventCount(const std::string& data_dir) {
   }
   std::lock_guard<std::mutex> lock(journal->mu);
   return journal->active.size() + journal->sealed.size();
-}
-
-std::string TakeLastAppendedEventId() {
-  std::string id;
-  id.swap(LastAppendedEventId());
-  return id;
 }
 
 std::vector<MirrorChange> TakeMirrorChanges(const std::string& data_dir) {

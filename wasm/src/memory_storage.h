@@ -50,12 +50,6 @@ std::vector<MirrorChange> TakeMirrorChanges(const std::string& data_dir);
 // the store): the package's flush() waits for both to be empty.
 size_t JournaledEventCount(const std::string& data_dir);
 
-// The id (16 bytes) of the event most recently appended to any memory journal, and clears it;
-// empty when none was appended since the last call. The bindings use it to tell JS the id
-// Client::Track assigned (Track returns only a Status; an OK Track has appended exactly one).
-// Not locked: the browser build has one thread.
-std::string TakeLastAppendedEventId();
-
 }  // namespace vitrine::internal
 
 #endif  // VITRINE_WASM_SRC_MEMORY_STORAGE_H_
