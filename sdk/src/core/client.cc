@@ -703,11 +703,15 @@ Status Client::Impl::Flush() {
         });
       },
       0);
+#if defined(__cpp_exceptions)
   try {
     return result.get();
   } catch (...) {
     return Status(StatusCode::kShutdown, "client closed during flush");
   }
+#else
+  return result.get();  // built without exceptions: the browser module never owns a scheduler
+#endif
 }
 
 void Client::Impl::OnForeground() { ScheduleSnapshot(0); }
@@ -764,18 +768,7 @@ ClientStats Client::Impl::Stats() const {
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() = default;
 
-StatusOr<std::unique_ptr<Client>> Client::Open(const Options& options) {
-  try {
-    auto impl = Impl::Open(options);
-    if (!impl.ok()) return impl.status();
-    return std::unique_ptr<Client>(new Client(std::move(impl).value()));
-  } catch (const std::exception& e) {
-    return Status(StatusCode::kInternal, e.what());
-  } catch (...) {
-    return Status(StatusCode::kInternal, "unknown error");
-  }
-}
-
+#if defined(__cpp_exceptions)
 #define VITRINE_GUARD(expr)                                \
   try {                                                    \
     return expr;                                           \
@@ -784,6 +777,28 @@ StatusOr<std::unique_ptr<Client>> Client::Open(const Options& options) {
   } catch (...) {                                          \
     return Status(StatusCode::kInternal, "unknown error"); \
   }
+// `statement`, and `on_exception` if it throws anything.
+#define VITRINE_NOTHROW(statement, on_exception) \
+  try {                                          \
+    statement;                                   \
+  } catch (...) {                                \
+    on_exception;                                \
+  }
+#else
+// Built without exceptions (the browser module, -fno-exceptions): nothing can be thrown, so
+// there is nothing to catch, and no unwinding or catch-matching code is linked.
+#define VITRINE_GUARD(expr) return expr;
+#define VITRINE_NOTHROW(statement, on_exception) statement;
+#endif
+
+StatusOr<std::unique_ptr<Client>> Client::Open(const Options& options) {
+  auto open = [&options]() -> StatusOr<std::unique_ptr<Client>> {
+    auto impl = Impl::Open(options);
+    if (!impl.ok()) return impl.status();
+    return std::unique_ptr<Client>(new Client(std::move(impl).value()));
+  };
+  VITRINE_GUARD(open());
+}
 
 Status Client::Track(const EventSpec& event) { VITRINE_GUARD(impl_->Track(event, nullptr)); }
 Status Client::Track(const EventSpec& event, std::string* event_id) {
@@ -911,30 +926,16 @@ Status Client::Reset() { VITRINE_GUARD(impl_->Reset()); }
 Status Client::SetConsent(bool granted) { VITRINE_GUARD(impl_->SetConsent(granted)); }
 Status Client::RequestDeletion() { VITRINE_GUARD(impl_->RequestDeletion()); }
 Status Client::Flush() { VITRINE_GUARD(impl_->Flush()); }
-void Client::OnForeground() {
-  try {
-    impl_->OnForeground();
-  } catch (...) {
-  }
-}
-StatusOr<std::vector<Recommendation>> Client::Recommend(const std::string& placement,
-                                                        const RecommendContext& context, size_t n) {
+void Client::OnForeground(){VITRINE_NOTHROW(impl_->OnForeground(), )} StatusOr<
+    std::vector<Recommendation>> Client::Recommend(const std::string& placement,
+                                                   const RecommendContext& context, size_t n) {
   VITRINE_GUARD(impl_->Recommend(placement, context, n));
 }
-void Client::SetMessageListener(std::function<void(const InAppMessageView&)> listener) {
-  try {
-    impl_->SetMessageListener(std::move(listener));
-  } catch (...) {
-  }
-}
-std::vector<InAppMessageView> Client::PendingMessages() {
-  try {
-    return impl_->PendingMessages();
-  } catch (...) {
-    return {};
-  }
-}
-Status Client::MessageViewed(const std::string& id) {
+void Client::SetMessageListener(std::function<void(const InAppMessageView&)> listener){
+    VITRINE_NOTHROW(impl_->SetMessageListener(std::move(
+                        listener)), )} std::vector<InAppMessageView> Client::PendingMessages(){
+    VITRINE_NOTHROW(return impl_->PendingMessages(),
+                           return {})} Status Client::MessageViewed(const std::string& id) {
   EventSpec spec = Spec("in_app_message_viewed");
   spec.message_id = id;
   return Track(spec);
@@ -949,12 +950,6 @@ Status Client::MessageDismissed(const std::string& id) {
   spec.message_id = id;
   return Track(spec);
 }
-ClientStats Client::Stats() const {
-  try {
-    return impl_->Stats();
-  } catch (...) {
-    return {};
-  }
-}
+ClientStats Client::Stats() const { VITRINE_NOTHROW(return impl_->Stats(), return {}) }
 
 }  // namespace vitrine
