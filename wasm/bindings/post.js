@@ -23,7 +23,7 @@ function vtReplacer(k, v) {
 
 // Copies bytes into module memory; the caller frees the pointer with _vt_free.
 function vtPut(bytes) {
-  var p = Module['_vt_alloc'](bytes.length);
+  var p = _vt_alloc(bytes.length);
   HEAPU8.set(bytes, p);
   return p;
 }
@@ -33,29 +33,31 @@ function vtTake(p) {
   if (!p) throw new Error('out of memory');
   var n = HEAPU32[p >> 2];
   var bytes = HEAPU8.slice(p + 4, p + 4 + n);
-  Module['_vt_free'](p);
+  _vt_free(p);
   return bytes;
 }
 
 // Calls an ABI function with `args` as a JSON array (and `extra` integer arguments after the
-// pointer and length) and returns its parsed JSON result.
-function vtCall(name, args, extra) {
+// pointer and length) and returns its parsed JSON result. The vt_* exports are called by their
+// glue-local names (_vt_track, ...): both runtimes define those (MINIMAL_RUNTIME, the package's
+// build, puts no exports on Module), and the minifier shortens them, unlike Module['_vt_track'].
+function vtCall(fn, args, extra) {
   var p = 0;
   try {
     var bytes = vtEncoder.encode(JSON.stringify(args, vtReplacer));
     p = vtPut(bytes);
-    return JSON.parse(vtDecoder.decode(vtTake(Module[name](p, bytes.length, extra | 0))));
+    return JSON.parse(vtDecoder.decode(vtTake(fn(p, bytes.length, extra | 0))));
   } catch (e) {
     return vtError(p ? 'internal' : 'invalid_argument', vitrineMessage(e));
   } finally {
-    if (p) Module['_vt_free'](p);
+    if (p) _vt_free(p);
   }
 }
 
 // An ABI function without arguments.
-function vtCall0(name) {
+function vtCall0(fn) {
   try {
-    return JSON.parse(vtDecoder.decode(vtTake(Module[name]())));
+    return JSON.parse(vtDecoder.decode(vtTake(fn())));
   } catch (e) {
     return vtError('internal', vitrineMessage(e));
   }
@@ -70,38 +72,38 @@ function vtIsObject(v) {
 //   http({method, url, headers, body: Uint8Array, timeoutMs}) ->
 //        {status, headers, body: Uint8Array | string, error?}  or a Promise of it
 // A hook that throws or rejects counts as a transport failure; the events stay queued.
-Module['open'] = function (options) {
+Module['open'] = (options) => {
   if (vtIsObject(options) && options.http != null && typeof options.http !== 'function') {
     return vtError('invalid_argument', 'options.http must be a function');
   }
   vtHook = vtIsObject(options) && options.http ? options.http : Module['fetchHttp'];
-  return vtCall('_vt_open', [options], typeof Module['onMessage'] === 'function');
+  return vtCall(_vt_open, [options], typeof Module['onMessage'] === 'function');
 };
-Module['close'] = function () { return vtCall0('_vt_close'); };
+Module['close'] = () => vtCall0(_vt_close);
 // track(event) -> {ok: true, eventId} | {ok: false, code, error}
-Module['track'] = function (event) { return vtCall('_vt_track', [event]); };
-Module['identify'] = function (userId, traits) { return vtCall('_vt_identify', [userId, traits]); };
-Module['setConsent'] = function (granted) { return vtCall('_vt_set_consent', [granted]); };
+Module['track'] = (event) => vtCall(_vt_track, [event]);
+Module['identify'] = (userId, traits) => vtCall(_vt_identify, [userId, traits]);
+Module['setConsent'] = (granted) => vtCall(_vt_set_consent, [granted]);
 // recommend(placement, {productId?, category?}?, n) -> {ok, items: [{productId, title, ...}]}
-Module['recommend'] = function (placement, context, n) {
-  return vtCall('_vt_recommend', [placement, context, n]);
+Module['recommend'] = (placement, context, n) => {
+  return vtCall(_vt_recommend, [placement, context, n]);
 };
-Module['flush'] = function () { return vtCall0('_vt_flush'); };
+Module['flush'] = () => vtCall0(_vt_flush);
 // flushNow() for pagehide: the due send is handed to the HTTP hook before this returns.
-Module['flushNow'] = function () { return vtCall0('_vt_flush_now'); };
-Module['stats'] = function () { return vtCall0('_vt_stats'); };
-Module['messages'] = function () {
-  var r = vtCall0('_vt_messages');
+Module['flushNow'] = () => vtCall0(_vt_flush_now);
+Module['stats'] = () => vtCall0(_vt_stats);
+Module['messages'] = () => {
+  var r = vtCall0(_vt_messages);
   return Array.isArray(r) ? r : [];
 };
 // messageEvent(kind, messageId): kind is "viewed", "clicked" or "dismissed".
-Module['messageEvent'] = function (kind, messageId) {
-  return vtCall('_vt_message_event', [kind, messageId]);
+Module['messageEvent'] = (kind, messageId) => {
+  return vtCall(_vt_message_event, [kind, messageId]);
 };
 
 // storageImport(dataDir, [[key, Uint8Array], ...]) before open(): loads a mirror (see
 // wasm/src/memory_storage.h). Returns {ok, skipped}.
-Module['storageImport'] = function (dataDir, entries) {
+Module['storageImport'] = (dataDir, entries) => {
   if (typeof dataDir !== 'string') return vtError('invalid_argument', 'dataDir must be a string');
   if (!Array.isArray(entries)) return vtError('invalid_argument', 'entries must be an array');
   var parts = [], size = 0, i, e;
@@ -122,24 +124,24 @@ Module['storageImport'] = function (dataDir, entries) {
   var dir = vtEncoder.encode(dataDir), pd = vtPut(dir), pf = vtPut(frames);
   try {
     return JSON.parse(vtDecoder.decode(vtTake(
-      Module['_vt_storage_import'](pd, dir.length, pf, frames.length))));
+      _vt_storage_import(pd, dir.length, pf, frames.length))));
   } catch (err) {
     return vtError('internal', vitrineMessage(err));
   } finally {
-    Module['_vt_free'](pd);
-    Module['_vt_free'](pf);
+    _vt_free(pd);
+    _vt_free(pf);
   }
 };
 
 // storageChanges(dataDir) -> [[key, Uint8Array | null], ...]: the mirror writes since last call.
-Module['storageChanges'] = function (dataDir) {
+Module['storageChanges'] = (dataDir) => {
   var out = [];
   if (typeof dataDir !== 'string') return out;
   var dir = vtEncoder.encode(dataDir), pd = vtPut(dir), bytes;
   try {
-    bytes = vtTake(Module['_vt_storage_changes'](pd, dir.length));
+    bytes = vtTake(_vt_storage_changes(pd, dir.length));
   } finally {
-    Module['_vt_free'](pd);
+    _vt_free(pd);
   }
   var view = new DataView(bytes.buffer), at = 0, klen, vlen;
   while (at < bytes.length) {
@@ -170,16 +172,16 @@ function vtHttpDone(id, res) {
   }
   var m = vtEncoder.encode(meta), pm = vtPut(m), pb = vtPut(body);
   try {
-    Module['_vt_http_done'](id, pm, m.length, pb, body.length);
+    _vt_http_done(id, pm, m.length, pb, body.length);
   } finally {
-    Module['_vt_free'](pm);
-    Module['_vt_free'](pb);
+    _vt_free(pm);
+    _vt_free(pb);
   }
 }
 
 // Called by the module (vt_js_http) for each request: runs the hook; a synchronous answer goes
 // back at once, a Promise's when it settles, an exception or rejection as a transport error.
-Module['vitrineHttp'] = function (id, meta, metaLen, body, bodyLen) {
+Module['vitrineHttp'] = (id, meta, metaLen, body, bodyLen) => {
   var req = JSON.parse(vtDecoder.decode(HEAPU8.subarray(meta, meta + metaLen)));
   req.body = HEAPU8.slice(body, body + bodyLen);  // a copy: memory may grow
   var r;
@@ -189,15 +191,15 @@ Module['vitrineHttp'] = function (id, meta, metaLen, body, bodyLen) {
     return vtHttpDone(id, { status: 0, error: 'http hook threw: ' + vitrineMessage(e) });
   }
   if (r && typeof r.then === 'function') {
-    r.then(function (res) { vtHttpDone(id, res); },
-      function (e) { vtHttpDone(id, { status: 0, error: vitrineMessage(e) }); });
+    r.then((res) => { vtHttpDone(id, res); },
+      (e) => { vtHttpDone(id, { status: 0, error: vitrineMessage(e) }); });
   } else {
     vtHttpDone(id, r);
   }
 };
 
 // Called by the module (vt_js_message) with a due in-app message for Module.onMessage.
-Module['vitrineMessage'] = function (json, len) {
+Module['vitrineMessage'] = (json, len) => {
   try {
     Module['onMessage'](JSON.parse(vtDecoder.decode(HEAPU8.subarray(json, json + len))));
   } catch (e) {
@@ -211,7 +213,7 @@ Module['vitrineMessage'] = function (json, len) {
 // POST body over 1 KB is gzipped with CompressionStream when the browser has it (the sync
 // server accepts Content-Encoding: gzip on /v1/batch). No sendBeacon: it cannot carry the
 // Authorization header the server requires.
-Module['fetchHttp'] = function (req) {
+Module['fetchHttp'] = (req) => {
   if (typeof fetch !== 'function') return { status: 0, error: 'fetch() is not available' };
   var headers = Object.assign({}, req.headers);
   var keepalive = !!Module['keepalive'] && req.body.length < 60000;
@@ -219,27 +221,27 @@ Module['fetchHttp'] = function (req) {
   if (!keepalive && req.method !== 'GET' && req.body.length > 1024 && !headers['Content-Encoding'] &&
       typeof CompressionStream === 'function' && typeof Response === 'function') {
     bodyPromise = new Response(new Blob([req.body]).stream()
-      .pipeThrough(new CompressionStream('gzip'))).arrayBuffer().then(function (buf) {
+      .pipeThrough(new CompressionStream('gzip'))).arrayBuffer().then((buf) => {
       headers['Content-Encoding'] = 'gzip';
       return new Uint8Array(buf);
-    }, function () { return req.body; });
+    }, () => req.body);
   }
   var controller = typeof AbortController === 'function' ? new AbortController() : null;
-  var timer = controller ? setTimeout(function () { controller.abort(); }, req.timeoutMs) : 0;
-  return bodyPromise.then(function (body) {
+  var timer = controller ? setTimeout(() => { controller.abort(); }, req.timeoutMs) : 0;
+  return bodyPromise.then((body) => {
     return fetch(req.url, {
       method: req.method, headers: headers, body: body, keepalive: keepalive,
       credentials: 'omit', signal: controller ? controller.signal : undefined,
     });
-  }).then(function (res) {
+  }).then((res) => {
     var out = { status: res.status, headers: {} };
-    res.headers.forEach(function (v, k) { out.headers[k] = v; });
-    return res.arrayBuffer().then(function (buf) {
+    res.headers.forEach((v, k) => { out.headers[k] = v; });
+    return res.arrayBuffer().then((buf) => {
       clearTimeout(timer);
       out.body = new Uint8Array(buf);
       return out;
     });
-  }, function (e) {
+  }, (e) => {
     clearTimeout(timer);
     return { status: 0, error: vitrineMessage(e) };
   });

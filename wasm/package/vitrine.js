@@ -285,40 +285,51 @@ class LocalStorageBackend {
 
 // --- the module -----------------------------------------------------------------------------
 
+// The module's bytes are fetched here, alongside the glue's import: vitrine-core.js is built on
+// Emscripten's MINIMAL_RUNTIME, which loads nothing itself and takes them as `wasm`.
 async function loadModule(options, onMessage) {
-  const factory = options.moduleFactory ||
-    (await import('./vitrine-core.js')).default;
-  const args = { onMessage };
-  if (options.wasmBinary) args.wasmBinary = options.wasmBinary;
-  const wasmUrl = options.wasmUrl || new URL('./vitrine.wasm', import.meta.url).href;
-  args.locateFile = (path) => (path.endsWith('.wasm') ? wasmUrl : path);
-  return factory(args);
-}
-
-function hasFn(m, name) {
-  return m && typeof m[name] === 'function';
+  const [factory, wasm] = await Promise.all([
+    options.moduleFactory || import('./vitrine-core.js').then((m) => m.default),
+    options.wasmBinary || fetch(options.wasmUrl || new URL('./vitrine.wasm', import.meta.url).href)
+      .then((res) => {
+        if (!res.ok) throw new Error(`vitrine.wasm: HTTP ${res.status}`);
+        return res.arrayBuffer();
+      })]);
+  // That runtime leaves its factory's Promise pending when instantiation fails, so bytes that
+  // are no module (an HTML error page) are refused here instead.
+  if (!WebAssembly.validate(wasm)) throw new Error('vitrine.wasm is not a WebAssembly module');
+  const m = await factory({ onMessage, wasm });
+  delete m.wasm;  // not needed after instantiation: not kept alive with the module
+  return m;
 }
 
 export class Vitrine {
+  // The internals are private (#) fields and methods: the minifier shortens those names, which it
+  // cannot do for ordinary properties (ES2022 classes: Chrome 84, Firefox 90, Safari 15).
+  #options;
+  #env;
+  #m = null;
+  #backend = null;
+  #leader = true;
+  #closed = false;
+  #listeners = new Set();
+  #dueMessages = [];
+  #outstanding = new Map();  // follower: forwarded, not yet acknowledged
+  #seenForwards = new Set();  // leader: forward ids already tracked
+  #nextFid = 0;
+  #tabId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  #timer = null;
+  #releaseLock = null;
+  #ready = null;
+  #onLeaderSeen = null;
+  #channel = null;
+  #unlisten = [];
+  #openedAs;
+  #handedOver;
+
   constructor(options, env) {
-    this._options = options;
-    this._env = env;
-    this._m = null;
-    this._backend = null;
-    this._leader = true;
-    this._closed = false;
-    this._listeners = new Set();
-    this._dueMessages = [];
-    this._outstanding = new Map();  // follower: forwarded, not yet acknowledged
-    this._seenForwards = new Set();  // leader: forward ids already tracked
-    this._nextFid = 0;
-    this._tabId = Math.random().toString(36).slice(2) + Date.now().toString(36);
-    this._timer = null;
-    this._releaseLock = null;
-    this._ready = null;
-    this._onLeaderSeen = null;
-    this._channel = null;
-    this._unlisten = [];
+    this.#options = options;
+    this.#env = env;
   }
 
   // Vitrine.open(options) -> Promise<Vitrine>. See vitrine.d.ts for the options.
@@ -339,13 +350,13 @@ export class Vitrine {
     }, options.env || {});
     const v = new Vitrine(Object.assign({ namespace: 'default', persistIntervalMs: 1000,
       localStorageQuota: 2 * 1024 * 1024 }, options, { storage }), env);
-    await v._start();
+    await v.#start();
     return v;
   }
 
-  async _pickBackend() {
-    const { storage, namespace, localStorageQuota } = this._options;
-    const env = this._env;
+  async #pickBackend() {
+    const { storage, namespace, localStorageQuota } = this.#options;
+    const env = this.#env;
     if ((storage === 'auto' || storage === 'indexeddb') && env.indexedDB) {
       try {
         const journal = env.localStorage ?
@@ -366,93 +377,93 @@ export class Vitrine {
     return new MemoryBackend();
   }
 
-  async _start() {
-    this._backend = await this._pickBackend();
-    const durable = this._backend.kind !== 'memory';
-    const env = this._env;
+  async #start() {
+    this.#backend = await this.#pickBackend();
+    const durable = this.#backend.kind !== 'memory';
+    const env = this.#env;
     const multiTab = durable && env.locks && typeof env.locks.request === 'function' && env.BroadcastChannel;
     if (multiTab) {
-      const lockName = `vitrine:${this._options.namespace}`;
-      this._leader = await new Promise((resolve) => {
+      const lockName = `vitrine:${this.#options.namespace}`;
+      this.#leader = await new Promise((resolve) => {
         env.locks.request(lockName, { ifAvailable: true }, (lock) => {
           if (!lock) { resolve(false); return undefined; }
           resolve(true);
-          return new Promise((release) => { this._releaseLock = release; });
+          return new Promise((release) => { this.#releaseLock = release; });
         });
       });
-      this._openedAs = this._leader ? 'leader' : 'follower';
-      this._channel = new env.BroadcastChannel(lockName);
-      this._channel.onmessage = (e) => this._onChannel(e.data);
-      if (!this._leader) this._waitForLead();
+      this.#openedAs = this.#leader ? 'leader' : 'follower';
+      this.#channel = new env.BroadcastChannel(lockName);
+      this.#channel.onmessage = (e) => this.#onChannel(e.data);
+      if (!this.#leader) this.#waitForLead();
     }
-    return this._startRest();
+    return this.#startRest();
   }
 
   // Waits in line for the lock: this tab leads when the current leader's page goes away.
-  _waitForLead() {
-    this._env.locks.request(`vitrine:${this._options.namespace}`, (lock) => {
-      if (this._closed) return undefined;
+  #waitForLead() {
+    this.#env.locks.request(`vitrine:${this.#options.namespace}`, (lock) => {
+      if (this.#closed) return undefined;
       return new Promise((release) => {
-        this._releaseLock = release;
-        if (this._ready) {
-          this._promote();
+        this.#releaseLock = release;
+        if (this.#ready) {
+          this.#promote();
         } else {
           // Still waiting for a leader to answer (the previous page of this tab is going
           // away): open as the leader right away.
-          this._leader = true;
-          this._openedAs = 'leader-after-wait';
-          if (this._onLeaderSeen) this._onLeaderSeen();
+          this.#leader = true;
+          this.#openedAs = 'leader-after-wait';
+          if (this.#onLeaderSeen) this.#onLeaderSeen();
         }
       });
     });
   }
 
-  async _startRest() {
-    const env = this._env;
-    if (!this._leader && this._channel) {
+  async #startRest() {
+    const env = this.#env;
+    if (!this.#leader && this.#channel) {
       // Load the stored state only once the leader has written it (a leader opening at the same
       // moment stores the new shopper's identity first); a leader that does not answer within
       // 3 s is taken as gone, and this tab opens on what is stored.
       await new Promise((resolve) => {
         const timer = setTimeout(resolve, 3000);
-        this._onLeaderSeen = () => { clearTimeout(timer); resolve(); };
-        this._channel.postMessage({ kind: 'who', from: this._tabId });
+        this.#onLeaderSeen = () => { clearTimeout(timer); resolve(); };
+        this.#channel.postMessage({ kind: 'who', from: this.#tabId });
       });
-      this._onLeaderSeen = null;
+      this.#onLeaderSeen = null;
     }
-    this._ready = this._openModule();
-    await this._ready;
+    this.#ready = this.#openModule();
+    await this.#ready;
     // A new shopper's identity is stored before open() resolves, so a tab opened next shares it.
-    await this._persist();
-    if (this._leader && this._channel) this._channel.postMessage({ kind: 'leader', from: this._tabId });
-    this._timer = setInterval(() => this._persist(), this._options.persistIntervalMs);
-    if (this._timer && typeof this._timer.unref === 'function') this._timer.unref();
+    await this.#persist();
+    if (this.#leader && this.#channel) this.#channel.postMessage({ kind: 'leader', from: this.#tabId });
+    this.#timer = setInterval(() => this.#persist(), this.#options.persistIntervalMs);
+    if (this.#timer && typeof this.#timer.unref === 'function') this.#timer.unref();
     const events = env.events;
     if (events) {
-      const onHide = () => this._onPageHide(true);
+      const onHide = () => this.#onPageHide(true);
       // Back from the back/forward cache: stand in line for the lead again.
       const onShow = (e) => {
-        if (e && e.persisted && this._handedOver && !this._closed) {
-          this._handedOver = false;
-          this._waitForLead();
+        if (e && e.persisted && this.#handedOver && !this.#closed) {
+          this.#handedOver = false;
+          this.#waitForLead();
         }
       };
       events.addEventListener('pageshow', onShow);
-      this._unlisten.push(() => events.removeEventListener('pageshow', onShow));
+      this.#unlisten.push(() => events.removeEventListener('pageshow', onShow));
       const onVisibility = () => {
-        if (env.document && env.document.visibilityState === 'hidden') this._onPageHide(false);
+        if (env.document && env.document.visibilityState === 'hidden') this.#onPageHide(false);
       };
       events.addEventListener('pagehide', onHide);
       events.addEventListener('visibilitychange', onVisibility);
-      this._unlisten.push(() => events.removeEventListener('pagehide', onHide),
+      this.#unlisten.push(() => events.removeEventListener('pagehide', onHide),
         () => events.removeEventListener('visibilitychange', onVisibility));
     }
   }
 
-  async _openModule() {
-    const o = this._options;
-    const m = await loadModule(o, (msg) => this._dispatchMessage(msg));
-    const entries = this._backend.kind === 'memory' ? null : await this._backend.load();
+  async #openModule() {
+    const o = this.#options;
+    const m = await loadModule(o, (msg) => this.#dispatchMessage(msg));
+    const entries = this.#backend.kind === 'memory' ? null : await this.#backend.load();
     if (entries) {
       const imported = m.storageImport(DATA_DIR, entries);
       if (!imported.ok) throw Object.assign(new Error(imported.error), { code: imported.code });
@@ -461,62 +472,62 @@ export class Vitrine {
     // A follower never sends batches (the leader does): its batch requests stay pending, which
     // parks its client's sender. Snapshots it fetches itself (idempotent GETs). Checked per
     // request: a leader that handed over on pagehide stops sending too.
-    const http = (req) => (!this._leader && req.url.endsWith('/v1/batch') ? new Promise(() => {}) : base(req));
+    const http = (req) => (!this.#leader && req.url.endsWith('/v1/batch') ? new Promise(() => {}) : base(req));
     const openOptions = { serverUrl: o.serverUrl, writeKey: o.writeKey, dataDir: DATA_DIR, http };
     for (const k of ['appVersion', 'sessionTimeoutMs', 'flushIntervalMs', 'randomSeed']) {
       if (o[k] !== undefined) openOptions[k] = o[k];
     }
     const r = m.open(openOptions);
     if (!r.ok) throw Object.assign(new Error(r.error), { code: r.code });
-    this._m = m;
-    if (this._leader && this._backend.replayJournal) await this._backend.replayJournal();
+    this.#m = m;
+    if (this.#leader && this.#backend.replayJournal) await this.#backend.replayJournal();
   }
 
-  async _promote() {
+  async #promote() {
     // The lock can come while this tab is still opening as a follower: let that finish first.
     try {
-      await this._ready;
+      await this.#ready;
     } catch (e) {
       // open() failed and rejected; nothing to promote
     }
-    if (this._closed) return;
-    const old = this._m;
-    this._m = null;
+    if (this.#closed) return;
+    const old = this.#m;
+    this.#m = null;
     if (old) old.close();
-    this._leader = true;
+    this.#leader = true;
     // Events this tab tracked while a follower live in the old leader's store (forwarded) or in
-    // _outstanding (re-tracked below); the fresh module loads what the old leader stored.
-    await this._openModule();
-    for (const [, msg] of this._outstanding) this._apply(msg);
-    this._outstanding.clear();
-    this._channel.postMessage({ kind: 'leader', from: this._tabId });
+    // #outstanding (re-tracked below); the fresh module loads what the old leader stored.
+    await this.#openModule();
+    for (const [, msg] of this.#outstanding) this.#apply(msg);
+    this.#outstanding.clear();
+    this.#channel.postMessage({ kind: 'leader', from: this.#tabId });
   }
 
-  _onChannel(msg) {
-    if (!isPlainObject(msg) || this._closed) return;
-    if (msg.kind === 'who' && this._leader && this._m) {
-      this._channel.postMessage({ kind: 'leader', from: this._tabId });
-    } else if (msg.kind === 'leader' && !this._leader) {
-      if (this._onLeaderSeen) this._onLeaderSeen();
-      for (const [, fwd] of this._outstanding) this._channel.postMessage(fwd);
-    } else if (msg.kind === 'ack' && msg.to === this._tabId) {
-      this._outstanding.delete(msg.fid);
-    } else if (msg.kind === 'forward' && this._leader && this._m) {
+  #onChannel(msg) {
+    if (!isPlainObject(msg) || this.#closed) return;
+    if (msg.kind === 'who' && this.#leader && this.#m) {
+      this.#channel.postMessage({ kind: 'leader', from: this.#tabId });
+    } else if (msg.kind === 'leader' && !this.#leader) {
+      if (this.#onLeaderSeen) this.#onLeaderSeen();
+      for (const [, fwd] of this.#outstanding) this.#channel.postMessage(fwd);
+    } else if (msg.kind === 'ack' && msg.to === this.#tabId) {
+      this.#outstanding.delete(msg.fid);
+    } else if (msg.kind === 'forward' && this.#leader && this.#m) {
       const key = `${msg.from}/${msg.fid}`;
-      if (!this._seenForwards.has(key)) {
-        this._seenForwards.add(key);
+      if (!this.#seenForwards.has(key)) {
+        this.#seenForwards.add(key);
         // Bounded: a re-sent forward comes within seconds, not after thousands of others.
-        if (this._seenForwards.size > 10000) {
-          this._seenForwards.delete(this._seenForwards.values().next().value);
+        if (this.#seenForwards.size > 10000) {
+          this.#seenForwards.delete(this.#seenForwards.values().next().value);
         }
-        this._apply(msg);
+        this.#apply(msg);
       }
-      this._channel.postMessage({ kind: 'ack', to: msg.from, fid: msg.fid });
+      this.#channel.postMessage({ kind: 'ack', to: msg.from, fid: msg.fid });
     }
   }
 
-  _apply(msg) {
-    const m = this._m;
+  #apply(msg) {
+    const m = this.#m;
     if (!m) return;
     if (msg.op === 'track') m.track(msg.spec);
     else if (msg.op === 'identify') m.identify(msg.userId, msg.traits);
@@ -524,96 +535,96 @@ export class Vitrine {
     else if (msg.op === 'flush') m.flush();
   }
 
-  _forward(msg) {
-    if (this._leader || !this._channel) return;
-    const fwd = Object.assign({ kind: 'forward', from: this._tabId, fid: ++this._nextFid }, msg);
-    this._outstanding.set(fwd.fid, fwd);
-    this._channel.postMessage(fwd);
+  #forward(msg) {
+    if (this.#leader || !this.#channel) return;
+    const fwd = Object.assign({ kind: 'forward', from: this.#tabId, fid: ++this.#nextFid }, msg);
+    this.#outstanding.set(fwd.fid, fwd);
+    this.#channel.postMessage(fwd);
   }
 
   // urgent: the page may be torn down next (pagehide, hidden), see IndexedDbBackend.write.
-  _persist(urgent = false) {
-    const m = this._m;
-    if (!m || this._backend.kind === 'memory') return Promise.resolve();
+  #persist(urgent = false) {
+    const m = this.#m;
+    if (!m || this.#backend.kind === 'memory') return Promise.resolve();
     const changes = m.storageChanges(DATA_DIR);
-    if (!this._leader) return Promise.resolve();  // followers never write
-    return this._backend.write(changes, urgent);
+    if (!this.#leader) return Promise.resolve();  // followers never write
+    return this.#backend.write(changes, urgent);
   }
 
   // pagehide (leaving = true) or hidden: send what is queued with keepalive and write storage.
   // On pagehide the leader also hands the lock over at once, so the next page of this tab (or
   // another tab) leads without waiting for this document to be torn down.
-  _onPageHide(leaving) {
-    if (!this._m || this._closed) return;
-    if (this._leader) {
-      this._m.keepalive = true;
+  #onPageHide(leaving) {
+    if (!this.#m || this.#closed) return;
+    if (this.#leader) {
+      this.#m.keepalive = true;
       try {
-        this._m.flushNow();
+        this.#m.flushNow();
       } finally {
-        this._m.keepalive = false;
+        this.#m.keepalive = false;
       }
     }
-    this._persist(true);
-    if (leaving && this._leader && this._releaseLock) {
-      this._leader = false;
-      this._handedOver = true;
+    this.#persist(true);
+    if (leaving && this.#leader && this.#releaseLock) {
+      this.#leader = false;
+      this.#handedOver = true;
       // The next leader replays and removes the journal; this page must not rewrite it.
-      if (this._backend.journal) this._backend.journal.active = false;
-      const release = this._releaseLock;
-      this._releaseLock = null;
+      if (this.#backend.journal) this.#backend.journal.active = false;
+      const release = this.#releaseLock;
+      this.#releaseLock = null;
       release();
     }
   }
 
-  _dispatchMessage(msg) {
-    if (this._listeners.size === 0) {
-      this._dueMessages.push(msg);
+  #dispatchMessage(msg) {
+    if (this.#listeners.size === 0) {
+      this.#dueMessages.push(msg);
       return;
     }
-    for (const cb of this._listeners) {
+    for (const cb of this.#listeners) {
       try { cb(msg); } catch (e) { /* a host callback's error is the host's */ }
     }
   }
 
   // --- public API ---------------------------------------------------------------------------
 
-  get isLeader() { return this._leader; }
-  get storage() { return this._backend ? this._backend.kind : 'memory'; }
+  get isLeader() { return this.#leader; }
+  get storage() { return this.#backend ? this.#backend.kind : 'memory'; }
 
   // track(type, props?) -> {ok: true, eventId} | {ok: true, forwarded: true} (a follower tab:
   // the leader assigns the id when it stores the event) | {ok: false, code, error}
   track(type, props) {
-    if (!this._m) return errorValue('shutdown', 'the client is closed');
+    if (!this.#m) return errorValue('shutdown', 'the client is closed');
     if (typeof type !== 'string' || type === '') return errorValue('invalid_argument', 'type must be a non-empty string');
     if (props !== undefined && props !== null && !isPlainObject(props)) {
       return errorValue('invalid_argument', 'props must be an object');
     }
     const spec = Object.assign({}, props || {}, { type });
-    const r = this._m.track(spec);
-    if (r.ok && !this._leader && this._channel) {
-      this._forward({ op: 'track', spec });
+    const r = this.#m.track(spec);
+    if (r.ok && !this.#leader && this.#channel) {
+      this.#forward({ op: 'track', spec });
       return { ok: true, forwarded: true };
     }
     return r;
   }
 
   identify(userId, traits) {
-    if (!this._m) return errorValue('shutdown', 'the client is closed');
-    const r = this._m.identify(userId, traits === undefined ? null : traits);
-    if (r.ok) this._forward({ op: 'identify', userId, traits: traits || null });
+    if (!this.#m) return errorValue('shutdown', 'the client is closed');
+    const r = this.#m.identify(userId, traits === undefined ? null : traits);
+    if (r.ok) this.#forward({ op: 'identify', userId, traits: traits || null });
     return r;
   }
 
   setConsent(granted) {
-    if (!this._m) return errorValue('shutdown', 'the client is closed');
-    const r = this._m.setConsent(granted);
-    if (r.ok) this._forward({ op: 'consent', granted });
+    if (!this.#m) return errorValue('shutdown', 'the client is closed');
+    const r = this.#m.setConsent(granted);
+    if (r.ok) this.#forward({ op: 'consent', granted });
     return r;
   }
 
   // recommend(placement, {limit = 10, productId?, category?}?) -> {ok, items} | {ok: false, ...}
   recommend(placement, options) {
-    if (!this._m) return errorValue('shutdown', 'the client is closed');
+    if (!this.#m) return errorValue('shutdown', 'the client is closed');
     if (options !== undefined && options !== null && !isPlainObject(options)) {
       return errorValue('invalid_argument', 'options must be an object');
     }
@@ -623,13 +634,13 @@ export class Vitrine {
     const context = {};
     if (o.productId !== undefined) context.productId = o.productId;
     if (o.category !== undefined) context.category = o.category;
-    return this._m.recommend(placement, context, limit);
+    return this.#m.recommend(placement, context, limit);
   }
 
   // The due in-app messages not yet handed to an onMessage callback (each returned once).
   messages() {
-    const out = this._dueMessages.splice(0);
-    if (this._m) out.push(...this._m.messages());
+    const out = this.#dueMessages.splice(0);
+    if (this.#m) out.push(...this.#m.messages());
     return out;
   }
 
@@ -637,27 +648,27 @@ export class Vitrine {
   // delivered to it at once.
   onMessage(cb) {
     if (typeof cb !== 'function') return () => {};
-    this._listeners.add(cb);
+    this.#listeners.add(cb);
     for (const msg of this.messages()) {
       try { cb(msg); } catch (e) { /* the host's */ }
     }
-    return () => this._listeners.delete(cb);
+    return () => this.#listeners.delete(cb);
   }
 
-  messageViewed(id) { return this._m ? this._m.messageEvent('viewed', id) : errorValue('shutdown', 'the client is closed'); }
-  messageClicked(id) { return this._m ? this._m.messageEvent('clicked', id) : errorValue('shutdown', 'the client is closed'); }
-  messageDismissed(id) { return this._m ? this._m.messageEvent('dismissed', id) : errorValue('shutdown', 'the client is closed'); }
+  messageViewed(id) { return this.#m ? this.#m.messageEvent('viewed', id) : errorValue('shutdown', 'the client is closed'); }
+  messageClicked(id) { return this.#m ? this.#m.messageEvent('clicked', id) : errorValue('shutdown', 'the client is closed'); }
+  messageDismissed(id) { return this.#m ? this.#m.messageEvent('dismissed', id) : errorValue('shutdown', 'the client is closed'); }
 
   // flush({timeoutMs = 10000}?) -> Promise<{ok, ...}>: sends what is queued now. Resolves
   // {ok: true} when the queue is empty, {ok: false, code, error} when a send failed or the time
   // ran out (events stay queued and are retried with backoff). In a follower tab it asks the
   // leader to send and resolves {ok: true, forwarded: true}.
   async flush(options) {
-    const m = this._m;
+    const m = this.#m;
     if (!m) return errorValue('shutdown', 'the client is closed');
     const timeoutMs = options && typeof options.timeoutMs === 'number' ? options.timeoutMs : 10000;
-    if (!this._leader) {
-      this._forward({ op: 'flush' });
+    if (!this.#leader) {
+      this.#forward({ op: 'flush' });
       return { ok: true, forwarded: true };
     }
     const before = m.stats();
@@ -666,12 +677,12 @@ export class Vitrine {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      if (this._m !== m) return errorValue('shutdown', 'the client closed during flush');
+      if (this.#m !== m) return errorValue('shutdown', 'the client closed during flush');
       const s = m.stats();
       // Tracked events sit in the journal until the core persists them (a task ~50 ms after the
       // track, or at the start of a send): `queued` alone reads 0 before that.
       if (s.queued === 0 && !s.journaled) {
-        await this._persist();
+        await this.#persist();
         return { ok: true };
       }
       if (s.sendFailures > before.sendFailures) return errorValue('unavailable', s.lastError || 'send failed; will retry');
@@ -680,13 +691,13 @@ export class Vitrine {
   }
 
   stats() {
-    if (!this._m) return errorValue('shutdown', 'the client is closed');
-    const s = this._m.stats();
-    s.leader = this._leader;
+    if (!this.#m) return errorValue('shutdown', 'the client is closed');
+    const s = this.#m.stats();
+    s.leader = this.#leader;
     s.storage = this.storage;
-    s.forwardsPending = this._outstanding.size;
-    s.openedAs = this._openedAs || 'leader';
-    s.storageSkipped = this._backend && this._backend.skipped ? this._backend.skipped : 0;
+    s.forwardsPending = this.#outstanding.size;
+    s.openedAs = this.#openedAs || 'leader';
+    s.storageSkipped = this.#backend && this.#backend.skipped ? this.#backend.skipped : 0;
     return s;
   }
 
@@ -694,25 +705,25 @@ export class Vitrine {
   // answer is left in flight for the next leader to resend), then writes the last changes to
   // storage and hands leadership to a waiting tab.
   async close(options) {
-    if (this._closed) return { ok: true };
+    if (this.#closed) return { ok: true };
     const flushTimeoutMs = options && typeof options.flushTimeoutMs === 'number' ? options.flushTimeoutMs : 2000;
-    const pending = this._m ? this._m.stats() : null;
-    if (this._leader && pending && flushTimeoutMs > 0 && (pending.queued > 0 || pending.journaled > 0)) {
+    const pending = this.#m ? this.#m.stats() : null;
+    if (this.#leader && pending && flushTimeoutMs > 0 && (pending.queued > 0 || pending.journaled > 0)) {
       await this.flush({ timeoutMs: flushTimeoutMs });
     }
-    if (this._closed) return { ok: true };
-    this._closed = true;
-    clearInterval(this._timer);
-    for (const off of this._unlisten) off();
-    const m = this._m;
+    if (this.#closed) return { ok: true };
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const off of this.#unlisten) off();
+    const m = this.#m;
     if (m) {
       m.close();  // persists the journal into the store
-      if (this._leader && this._backend.kind !== 'memory') await this._backend.write(m.storageChanges(DATA_DIR), true);
+      if (this.#leader && this.#backend.kind !== 'memory') await this.#backend.write(m.storageChanges(DATA_DIR), true);
     }
-    this._m = null;
-    if (this._channel) this._channel.close();
-    if (this._releaseLock) this._releaseLock();
-    if (this._backend && this._backend.close) this._backend.close();
+    this.#m = null;
+    if (this.#channel) this.#channel.close();
+    if (this.#releaseLock) this.#releaseLock();
+    if (this.#backend && this.#backend.close) this.#backend.close();
     return { ok: true };
   }
 }

@@ -14,7 +14,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // The node build of the module (CommonJS glue); wasm/scripts/test.sh sets VITRINE_WASM_JS.
 export const wasmJs = path.resolve(process.env.VITRINE_WASM_JS ||
   path.join(here, '../../../build/wasm/vitrine_wasm.js'));
-const factory = createRequire(import.meta.url)(wasmJs);
+const nodeFactory = createRequire(import.meta.url)(wasmJs);
+// vitrine.js hands the bytes over as `wasm` (the package's glue is on MINIMAL_RUNTIME); the node
+// build's classic glue reads them as `wasmBinary`.
+const factory = (args) => nodeFactory(Object.assign({ wasmBinary: args.wasm }, args));
 export const wasmBinary = readFileSync(wasmJs.replace(/\.js$/, '.wasm'));
 
 export function resetServer() {
