@@ -8,9 +8,12 @@ names (`x()`, `set_x`, `mutable_x`, `has_x`, `add_x`, `x_size`, `clear_x`), `std
 repeated fields, `std::map` for maps, and `ParseFromString` / `ParseFromArray` /
 `SerializeToString` / `SerializeAsString` with protobuf's wire semantics: fields in number order,
 proto3 defaults omitted, unknown fields skipped (not kept), a known field with another wire type
-treated as unknown, repeated messages merged, strings checked for UTF-8. The runtime
-(`runtime.h`) is shared by all generated files. `tests/proto/structs_codec_test.cc` checks the
-output byte for byte against protobuf on randomly filled messages and on mutated inputs.
+treated as unknown, repeated messages merged, strings checked for UTF-8. The codec is
+table-driven: each class carries a compile-time table of its fields (`kWireInfo`, built with
+`wire_structs::Field`), and one encoder and one decoder in the runtime (`runtime.h`, shared by all
+generated files) walk the tables, so the code does not grow with the contract (the browser build
+counts every byte). `tests/proto/structs_codec_test.cc` checks the output byte for byte against
+protobuf on randomly filled messages and on mutated inputs.
 
 It understands the subset the contract uses and refuses anything else by name, so a new construct
 in a .proto file fails the build here instead of being mis-encoded: messages (not nested),
@@ -29,14 +32,14 @@ import re
 import sys
 
 SCALARS = {
-    # proto type: (C++ type, wire type, encoder kind)
-    'int32': ('int32_t', 0, 'varint'),
-    'int64': ('int64_t', 0, 'varint'),
-    'uint32': ('uint32_t', 0, 'varint'),
-    'uint64': ('uint64_t', 0, 'varint'),
-    'bool': ('bool', 0, 'bool'),
-    'float': ('float', 5, 'float'),
-    'double': ('double', 1, 'double'),
+    # proto type: C++ type (the runtime derives the wire type from it, see wire_structs::Field)
+    'int32': 'int32_t',
+    'int64': 'int64_t',
+    'uint32': 'uint32_t',
+    'uint64': 'uint64_t',
+    'bool': 'bool',
+    'float': 'float',
+    'double': 'double',
 }
 STRINGS = {'string', 'bytes'}
 
@@ -247,7 +250,7 @@ def header_guard(rel, suffix):
 
 def cpp_type(f):
   if f.kind == 'scalar':
-    return SCALARS[f.type_name][0]
+    return SCALARS[f.type_name]
   if f.kind == 'string':
     return 'std::string'
   if f.kind == 'enum':
@@ -329,7 +332,7 @@ def member_decl(f):
 
 
 def emit_message_decl(m, out):
-  out.append(f'class {m.name} {{')
+  out.append(f'class {m.name} : public ::vitrine::wire_structs::MessageBase {{')
   out.append(' public:')
   for e in m.enums:
     out.append(f'  using {e.name} = {e.cpp_name};')
@@ -352,128 +355,28 @@ def emit_message_decl(m, out):
   out.append('  std::string SerializeAsString() const;')
   out.append(f'  void Clear() {{ *this = {m.name}(); }}')
   out.append('')
-  out.append('  // The codec proper, shared by nested messages (see runtime.h).')
-  out.append('  void EncodeTo(std::string& out) const;')
-  out.append('  bool MergeFrom(::vitrine::wire_structs::Reader& in);')
+  out.append('  // The codec proper, shared by nested messages: the runtime\'s, driven by kWireInfo.')
+  out.append('  void EncodeTo(std::string& out) const '
+             '{ ::vitrine::wire_structs::Encode(kWireInfo, *this, out); }')
+  out.append('  bool MergeFrom(::vitrine::wire_structs::Reader& in) '
+             '{ return ::vitrine::wire_structs::Decode(kWireInfo, *this, in); }')
+  out.append('')
+  out.append('  // The fields as the codec sees them (runtime.h); not part of protobuf\'s API.')
+  out.append('  static const ::vitrine::wire_structs::MessageInfo kWireInfo;')
   out.append('')
   out.append(' private:')
+  if m.fields:
+    out.append('  static const ::vitrine::wire_structs::FieldInfo kWireFields[];')
   for f in sorted(m.fields, key=lambda x: x.number):
     out.append(f'  {member_decl(f)}')
   out.append('};')
   out.append('')
 
 
-def emit_encode(f, out):
-  n, num = f.name, f.number
+def table_entry(m, f):
   w = '::vitrine::wire_structs'
-  if f.kind == 'map':
-    out.append(f'  for (const auto& [key, value] : {n}_) {w}::PutStringPair(out, {num}, key, value);')
-    return
-  if f.label == 'repeated':
-    if f.kind == 'message':
-      out.append(f'  for (const auto& item : {n}_) {{')
-      out.append(f'    const size_t start = {w}::BeginMessage(out, {num});')
-      out.append('    item.EncodeTo(out);')
-      out.append(f'    {w}::EndMessage(out, start);')
-      out.append('  }')
-    elif f.kind == 'string':
-      out.append(f'  for (const auto& item : {n}_) {w}::PutBytes(out, {num}, item);')
-    else:  # packed, as proto3 encodes repeated numbers
-      out.append(f'  if (!{n}_.empty()) {{')
-      out.append(f'    const size_t start = {w}::BeginMessage(out, {num});')
-      out.append(f'    for (auto item : {n}_) {put_value(f, "item")};')
-      out.append(f'    {w}::EndMessage(out, start);')
-      out.append('  }')
-    return
-  if f.kind == 'message':
-    out.append(f'  if ({n}_) {{')
-    out.append(f'    const size_t start = {w}::BeginMessage(out, {num});')
-    out.append(f'    {n}_->EncodeTo(out);')
-    out.append(f'    {w}::EndMessage(out, start);')
-    out.append('  }')
-  elif f.kind == 'string':
-    out.append(f'  if (!{n}_.empty()) {w}::PutBytes(out, {num}, {n}_);')
-  else:
-    kind = 'varint' if f.kind == 'enum' else SCALARS[f.type_name][2]
-    wire = 0 if f.kind == 'enum' else SCALARS[f.type_name][1]
-    cond = {'float': f'{w}::FloatBits({n}_) != 0', 'double': f'{w}::DoubleBits({n}_) != 0'}.get(
-        kind, f'{n}_ != {cpp_type(f)}{{}}')
-    out.append(f'  if ({cond}) {{')
-    out.append(f'    {w}::PutTag(out, {num}, {wire});')
-    out.append(f'    {put_value(f, n + "_")};')
-    out.append('  }')
-
-
-def put_value(f, expr):
-  w = '::vitrine::wire_structs'
-  if f.kind == 'enum':
-    return f'{w}::PutVarint(out, static_cast<uint64_t>(static_cast<int64_t>({expr})))'
-  kind = SCALARS[f.type_name][2]
-  if kind == 'bool':
-    return f'{w}::PutVarint(out, {expr} ? 1 : 0)'
-  if kind == 'float':
-    return f'{w}::PutFixed32(out, {w}::FloatBits({expr}))'
-  if kind == 'double':
-    return f'{w}::PutFixed64(out, {w}::DoubleBits({expr}))'
-  if f.type_name in ('int32', 'int64'):
-    return f'{w}::PutVarint(out, static_cast<uint64_t>(static_cast<int64_t>({expr})))'
-  return f'{w}::PutVarint(out, {expr})'
-
-
-def read_value(f, target):
-  """Statements reading one value of a numeric field into `target` (an lvalue or a push)."""
-  w = '::vitrine::wire_structs'
-  if f.kind == 'enum':
-    return ('uint64_t v = 0; if (!in.ReadVarint(&v)) return false; '
-            f'{target(f"static_cast<{cpp_type(f)}>(static_cast<int32_t>(v))")}')
-  kind = SCALARS[f.type_name][2]
-  t = cpp_type(f)
-  if kind == 'bool':
-    return f'uint64_t v = 0; if (!in.ReadVarint(&v)) return false; {target("v != 0")}'
-  if kind == 'float':
-    return (f'uint32_t v = 0; if (!in.ReadFixed32(&v)) return false; '
-            f'{target(f"{w}::FloatFromBits(v)")}')
-  if kind == 'double':
-    return (f'uint64_t v = 0; if (!in.ReadFixed64(&v)) return false; '
-            f'{target(f"{w}::DoubleFromBits(v)")}')
-  return f'uint64_t v = 0; if (!in.ReadVarint(&v)) return false; {target(f"static_cast<{t}>(v)")}'
-
-
-def emit_decode_case(f, out):
-  n, num = f.name, f.number
-  w = '::vitrine::wire_structs'
-  out.append(f'      case {num}:')
-  if f.kind == 'map':
-    out.append(f'        if (wire_type != 2) break;')
-    out.append(f'        if (!{w}::ReadStringPair(in, {n}_)) return false;')
-  elif f.kind == 'message':
-    target = f'{n}_.emplace_back()' if f.label == 'repeated' else f'*mutable_{n}()'
-    out.append(f'        if (wire_type != 2) break;')
-    out.append(f'        if (!in.ReadMessage({target})) return false;')
-  elif f.kind == 'string':
-    target = f'{n}_.emplace_back()' if f.label == 'repeated' else f'{n}_'
-    check = 'true' if f.type_name == 'string' else 'false'
-    out.append(f'        if (wire_type != 2) break;')
-    out.append(f'        if (!in.ReadString(&{target}, /*utf8=*/{check})) return false;')
-  else:
-    wire = 0 if f.kind == 'enum' else SCALARS[f.type_name][1]
-    if f.label == 'repeated':
-      push = lambda e: f'{n}_.push_back({e});'
-      out.append(f'        if (wire_type == 2) {{')
-      out.append(f'          {w}::Reader packed;')
-      out.append('          if (!in.ReadPacked(&packed)) return false;')
-      out.append('          while (!packed.done()) {')
-      out.append(f'            {read_value(f, push).replace("in.", "packed.")}')
-      out.append('          }')
-      out.append('          continue;')
-      out.append('        }')
-      out.append(f'        if (wire_type != {wire}) break;')
-      out.append(f'        {{ {read_value(f, push)} }}')
-    else:
-      assign = lambda e: f'{n}_ = {e};'
-      out.append(f'        if (wire_type != {wire}) break;')
-      out.append(f'        {{ {read_value(f, assign)} }}')
-  out.append('        continue;')
+  utf8 = ', /*utf8=*/true' if f.type_name == 'string' else ''
+  return f'  {w}::Field<&{m.name}::{f.name}_>({f.number}{utf8}),'
 
 
 def emit_message_defs(m, out):
@@ -483,30 +386,16 @@ def emit_message_defs(m, out):
   out.append('  return empty;')
   out.append('}')
   out.append('')
-  out.append(f'void {m.name}::EncodeTo(std::string& out) const {{')
-  if not m.fields:
-    out.append('  (void)out;')
-  for f in sorted(m.fields, key=lambda x: x.number):
-    emit_encode(f, out)
-  out.append('}')
-  out.append('')
-  out.append(f'bool {m.name}::MergeFrom({w}::Reader& in) {{')
-  out.append('  while (!in.done()) {')
-  out.append('    uint32_t field = 0;')
-  out.append('    uint32_t wire_type = 0;')
-  out.append('    if (!in.ReadTag(&field, &wire_type)) return false;')
-  if m.fields:
-    out.append('    switch (field) {')
-    for f in sorted(m.fields, key=lambda x: x.number):
-      emit_decode_case(f, out)
-    out.append('      default:')
-    out.append('        break;')
-    out.append('    }')
-  out.append('    // Unknown field, or a known one with another wire type: skipped, as protobuf does.')
-  out.append('    if (!in.Skip(field, wire_type)) return false;')
-  out.append('  }')
-  out.append('  return true;')
-  out.append('}')
+  fields = sorted(m.fields, key=lambda x: x.number)
+  if fields:
+    # Evaluated at compile time (Field is constexpr): the tables are data, with no code to run.
+    out.append(f'const {w}::FieldInfo {m.name}::kWireFields[] = {{')
+    for f in fields:
+      out.append(table_entry(m, f))
+    out.append('};')
+    out.append(f'const {w}::MessageInfo {m.name}::kWireInfo = {{kWireFields, {len(fields)}}};')
+  else:
+    out.append(f'const {w}::MessageInfo {m.name}::kWireInfo = {{nullptr, 0}};')
   out.append('')
   out.append(f'bool {m.name}::ParseFromString(std::string_view data) {{')
   out.append('  Clear();')

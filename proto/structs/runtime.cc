@@ -234,4 +234,213 @@ bool ReadStringPair(Reader& in, std::map<std::string, std::string>& map) {
   return true;
 }
 
+namespace {
+
+uint32_t WireType(Kind kind) {
+  switch (kind) {
+    case Kind::kFloat:
+      return kFixed32;
+    case Kind::kDouble:
+      return kFixed64;
+    case Kind::kString:
+    case Kind::kBytes:
+    case Kind::kMessage:
+    case Kind::kMap:
+      return kLengthDelimited;
+    default:
+      return kVarint;
+  }
+}
+
+// Numbers reached through a function (see NumberAccess) or through a pointer to member.
+bool NumberThroughFunction(const FieldInfo& field) {
+  return field.repeated || field.kind == Kind::kEnum;
+}
+
+uint64_t LoadNumber(const MessageBase& message, const FieldInfo& field) {
+  const FieldInfo::Member& m = field.member;
+  switch (field.kind) {
+    case Kind::kInt32:
+      return ToBits(message.*m.int32);
+    case Kind::kInt64:
+      return ToBits(message.*m.int64);
+    case Kind::kUint32:
+      return ToBits(message.*m.uint32);
+    case Kind::kUint64:
+      return ToBits(message.*m.uint64);
+    case Kind::kBool:
+      return ToBits(message.*m.boolean);
+    case Kind::kFloat:
+      return ToBits(message.*m.float32);
+    default:
+      return ToBits(message.*m.float64);
+  }
+}
+
+void StoreNumber(MessageBase& message, const FieldInfo& field, uint64_t bits) {
+  const FieldInfo::Member& m = field.member;
+  switch (field.kind) {
+    case Kind::kInt32:
+      message.*m.int32 = FromBits<int32_t>(bits);
+      break;
+    case Kind::kInt64:
+      message.*m.int64 = FromBits<int64_t>(bits);
+      break;
+    case Kind::kUint32:
+      message.*m.uint32 = FromBits<uint32_t>(bits);
+      break;
+    case Kind::kUint64:
+      message.*m.uint64 = FromBits<uint64_t>(bits);
+      break;
+    case Kind::kBool:
+      message.*m.boolean = FromBits<bool>(bits);
+      break;
+    case Kind::kFloat:
+      message.*m.float32 = FromBits<float>(bits);
+      break;
+    default:
+      message.*m.float64 = FromBits<double>(bits);
+      break;
+  }
+}
+
+void PutNumber(std::string& out, uint32_t wire_type, uint64_t bits) {
+  if (wire_type == kFixed32) {
+    PutFixed32(out, static_cast<uint32_t>(bits));
+  } else if (wire_type == kFixed64) {
+    PutFixed64(out, bits);
+  } else {
+    PutVarint(out, bits);
+  }
+}
+
+bool ReadNumber(Reader& in, uint32_t wire_type, uint64_t* bits) {
+  if (wire_type == kFixed32) {
+    uint32_t value = 0;
+    if (!in.ReadFixed32(&value)) return false;
+    *bits = value;
+    return true;
+  }
+  return wire_type == kFixed64 ? in.ReadFixed64(bits) : in.ReadVarint(bits);
+}
+
+// One value of a number field read from `in` with the field's own wire type, stored.
+bool ReadNumberInto(Reader& in, MessageBase& message, const FieldInfo& field, uint32_t wire_type) {
+  uint64_t bits = 0;
+  if (!ReadNumber(in, wire_type, &bits)) return false;
+  if (NumberThroughFunction(field)) return field.member.numbers(message, kAppend, &bits);
+  StoreNumber(message, field, bits);
+  return true;
+}
+
+}  // namespace
+
+// Fields in the table's order, which is field-number order, as protobuf writes them; proto3
+// defaults (zero numbers, empty strings, absent messages) omitted, repeated numbers packed.
+void Encode(const MessageInfo& info, const MessageBase& message, std::string& out) {
+  for (size_t i = 0; i < info.size; ++i) {
+    const FieldInfo& field = info.fields[i];
+    const FieldInfo::Member& m = field.member;
+    const uint32_t wire_type = WireType(field.kind);
+    switch (field.kind) {
+      case Kind::kString:
+      case Kind::kBytes:
+        if (field.repeated) {
+          for (const std::string& item : message.*m.strings) PutBytes(out, field.number, item);
+        } else if (!(message.*m.string).empty()) {
+          PutBytes(out, field.number, message.*m.string);
+        }
+        break;
+      case Kind::kMap:
+        for (const auto& [key, value] : message.*m.map) {
+          PutStringPair(out, field.number, key, value);
+        }
+        break;
+      case Kind::kMessage: {
+        // The access functions only read when given an index (see MessageAccess).
+        auto& owner = const_cast<MessageBase&>(message);
+        for (size_t j = 0; const MessageBase* item = m.messages(owner, j); ++j) {
+          const size_t start = BeginMessage(out, field.number);
+          Encode(*field.message, *item, out);
+          EndMessage(out, start);
+        }
+        break;
+      }
+      default: {
+        uint64_t bits = 0;
+        if (field.repeated) {
+          auto& owner = const_cast<MessageBase&>(message);
+          if (!m.numbers(owner, 0, &bits)) break;
+          const size_t start = BeginMessage(out, field.number);
+          for (size_t j = 0; m.numbers(owner, j, &bits); ++j) PutNumber(out, wire_type, bits);
+          EndMessage(out, start);
+          break;
+        }
+        if (field.kind == Kind::kEnum) {
+          m.numbers(const_cast<MessageBase&>(message), 0, &bits);
+        } else {
+          bits = LoadNumber(message, field);
+        }
+        if (bits == 0) break;
+        PutTag(out, field.number, wire_type);
+        PutNumber(out, wire_type, bits);
+        break;
+      }
+    }
+  }
+}
+
+bool Decode(const MessageInfo& info, MessageBase& message, Reader& in) {
+  while (!in.done()) {
+    uint32_t number = 0;
+    uint32_t wire_type = 0;
+    if (!in.ReadTag(&number, &wire_type)) return false;
+    const FieldInfo* field = info.fields;
+    const FieldInfo* const end = info.fields + info.size;
+    while (field != end && field->number != number) ++field;
+    if (field != end) {
+      const FieldInfo::Member& m = field->member;
+      const uint32_t field_wire_type = WireType(field->kind);
+      if (field_wire_type != kLengthDelimited && field->repeated && wire_type == kLengthDelimited) {
+        // Packed numbers (accepted unpacked too, below, as protobuf does).
+        Reader packed;
+        if (!in.ReadPacked(&packed)) return false;
+        while (!packed.done()) {
+          if (!ReadNumberInto(packed, message, *field, field_wire_type)) return false;
+        }
+        continue;
+      }
+      if (wire_type == field_wire_type) {
+        switch (field->kind) {
+          case Kind::kString:
+          case Kind::kBytes: {
+            std::string& target =
+                field->repeated ? (message.*m.strings).emplace_back() : message.*m.string;
+            if (!in.ReadString(&target, field->kind == Kind::kString)) return false;
+            break;
+          }
+          case Kind::kMap:
+            if (!ReadStringPair(in, message.*m.map)) return false;
+            break;
+          case Kind::kMessage: {
+            Reader sub;
+            if (!in.ReadNested(&sub) ||
+                !Decode(*field->message, *m.messages(message, kAppend), sub)) {
+              return false;
+            }
+            break;
+          }
+          default:
+            if (!ReadNumberInto(in, message, *field, wire_type)) return false;
+            break;
+        }
+        continue;
+      }
+    }
+    // Unknown field, or a known one with another wire type: skipped, as protobuf does.
+    if (!in.Skip(number, wire_type)) return false;
+  }
+  return true;
+}
+
 }  // namespace vitrine::wire_structs
