@@ -288,8 +288,8 @@ class LocalStorageBackend {
 // The module's bytes are fetched here, alongside the glue's import: vitrine-core.js is built on
 // Emscripten's MINIMAL_RUNTIME, which loads nothing itself and takes them as `wasm`.
 async function loadModule(options, onMessage) {
-  const [factory, wasm] = await Promise.all([
-    options.moduleFactory || import('./vitrine-core.js').then((m) => m.default),
+  const [core, wasm] = await Promise.all([
+    options.moduleFactory ? { default: options.moduleFactory } : import('./vitrine-core.js'),
     options.wasmBinary || fetch(options.wasmUrl || new URL('./vitrine.wasm', import.meta.url).href)
       .then((res) => {
         if (!res.ok) throw new Error(`vitrine.wasm: HTTP ${res.status}`);
@@ -298,7 +298,13 @@ async function loadModule(options, onMessage) {
   // That runtime leaves its factory's Promise pending when instantiation fails, so bytes that
   // are no module (an HTML error page) are refused here instead.
   if (!WebAssembly.validate(wasm)) throw new Error('vitrine.wasm is not a WebAssembly module');
-  const m = await factory({ onMessage, wasm });
+  // Likewise a module from another build than the glue (a stale cached file): the package build
+  // stamps the module's length into the glue (wasm/cmake/stamp_glue.cmake).
+  if (core.wasmByteLength !== undefined && wasm.byteLength !== core.wasmByteLength) {
+    throw new Error(`vitrine.wasm (${wasm.byteLength} bytes) is not the build vitrine-core.js ` +
+      `expects (${core.wasmByteLength} bytes): serve both files of one package version`);
+  }
+  const m = await core.default({ onMessage, wasm });
   delete m.wasm;  // not needed after instantiation: not kept alive with the module
   return m;
 }

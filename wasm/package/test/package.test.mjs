@@ -426,3 +426,32 @@ test('in-app messages: an abandoned-cart message comes due locally and reaches o
   off();
   await v.close();
 });
+
+// The package as the build ships it (vitrine.js + the MINIMAL_RUNTIME glue vitrine-core.js +
+// vitrine.wasm, from <wasm build>/package; ctest sets VITRINE_PACKAGE_DIR): it opens and tracks
+// under node too, and a module from another build is refused with a clear error instead of
+// leaving open() pending forever (that runtime never settles a failed instantiation).
+test('the built package loads its own module and refuses one from another build', async (t) => {
+  const dir = process.env.VITRINE_PACKAGE_DIR;
+  if (!dir) {
+    t.skip('VITRINE_PACKAGE_DIR is not set (ctest sets it to the wasm build\'s package folder)');
+    return;
+  }
+  const { readFileSync } = await import('node:fs');
+  const { pathToFileURL } = await import('node:url');
+  const shipped = await import(pathToFileURL(`${dir}/vitrine.js`).href);
+  const own = readFileSync(`${dir}/vitrine.wasm`);
+  resetServer();
+  const options = (wasmBinary) => Object.assign(baseOptions({ wasmBinary }), { moduleFactory: undefined });
+  const v = await shipped.Vitrine.open(options(own));
+  const tracked = v.track('page_viewed', { pageUrl: '/' });
+  assert.equal(tracked.ok, true, JSON.stringify(tracked));
+  await v.close();
+
+  const otherBuild = readFileSync(process.env.VITRINE_WASM_JS.replace(/\.js$/, '.wasm'));
+  assert.notEqual(otherBuild.length, own.length);
+  await assert.rejects(shipped.Vitrine.open(options(otherBuild)),
+    /vitrine\.wasm \(\d+ bytes\) is not the build vitrine-core\.js expects/);
+  await assert.rejects(shipped.Vitrine.open(options(new Uint8Array([60, 104, 116, 109, 108]))),
+    /not a WebAssembly module/);
+});
