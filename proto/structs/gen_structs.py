@@ -353,7 +353,7 @@ def emit_message_decl(m, out):
   out.append('  // Appends nothing: replaces *out with the encoding. Always succeeds.')
   out.append('  bool SerializeToString(std::string* out) const;')
   out.append('  std::string SerializeAsString() const;')
-  out.append(f'  void Clear() {{ *this = {m.name}(); }}')
+  out.append('  void Clear() { ::vitrine::wire_structs::Clear(kWireInfo, *this); }')
   out.append('')
   out.append('  // The codec proper, shared by nested messages: the runtime\'s, driven by kWireInfo.')
   out.append('  void EncodeTo(std::string& out) const '

@@ -390,6 +390,36 @@ void Encode(const MessageInfo& info, const MessageBase& message, std::string& ou
   }
 }
 
+void Clear(const MessageInfo& info, MessageBase& message) {
+  for (size_t i = 0; i < info.size; ++i) {
+    const FieldInfo& field = info.fields[i];
+    const FieldInfo::Member& m = field.member;
+    switch (field.kind) {
+      case Kind::kString:
+      case Kind::kBytes:
+        if (field.repeated) {
+          (message.*m.strings).clear();
+        } else {
+          (message.*m.string).clear();
+        }
+        break;
+      case Kind::kMap:
+        (message.*m.map).clear();
+        break;
+      case Kind::kMessage:
+        m.messages(message, kClear);
+        break;
+      default:
+        if (NumberThroughFunction(field)) {
+          m.numbers(message, kClear, nullptr);
+        } else {
+          StoreNumber(message, field, 0);
+        }
+        break;
+    }
+  }
+}
+
 bool Decode(const MessageInfo& info, MessageBase& message, Reader& in) {
   while (!in.done()) {
     uint32_t number = 0;

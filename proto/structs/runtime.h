@@ -141,15 +141,17 @@ enum class Kind : uint8_t {
 struct MessageInfo;
 
 // The index that asks an accessor function to append (or, for a singular field, to make present)
-// rather than to read.
+// rather than to read, and the one that asks it to clear the field.
 inline constexpr size_t kAppend = ~size_t{0};
+inline constexpr size_t kClear = ~size_t{1};
 
-// Numbers through a function: with `index` kAppend, appends (or sets) the value `*bits`;
-// otherwise reads element `index` into *bits, false past the end (a singular field has one).
+// Numbers through a function: with `index` kAppend, appends (or sets) the value `*bits`; with
+// kClear, clears the field; otherwise reads element `index` into *bits, false past the end (a
+// singular field has one).
 using NumberAccess = bool (*)(MessageBase& message, size_t index, uint64_t* bits);
-// Sub-messages: with `index` kAppend, a new element (or the present value, made present);
-// otherwise element `index`, nullptr past the end or when an optional one is absent. The encoder
-// calls it on a const message with an index only: it reads.
+// Sub-messages: with `index` kAppend, a new element (or the present value, made present); with
+// kClear, clears the field (nullptr); otherwise element `index`, nullptr past the end or when an
+// optional one is absent. The encoder calls it on a const message with an index only: it reads.
 using MessageAccess = MessageBase* (*)(MessageBase& message, size_t index);
 
 struct FieldInfo {
@@ -181,6 +183,8 @@ struct MessageInfo {
 // The codec proper: appends `message`'s encoding to `out`; merges the fields read from `in`.
 void Encode(const MessageInfo& info, const MessageBase& message, std::string& out);
 bool Decode(const MessageInfo& info, MessageBase& message, Reader& in);
+// Every field back to its default: what `*this = Message()` does, without a temporary per class.
+void Clear(const MessageInfo& info, MessageBase& message);
 
 // A number as the 64 bits the wire carries (varints sign-extended from 32 bits, as protobuf
 // does; floats as their bit pattern), and back.
@@ -253,6 +257,10 @@ bool AccessNumbers(MessageBase& message, size_t index, uint64_t* bits) {
   auto& member = static_cast<typename Traits::Owner&>(message).*kMember;
   if constexpr (Repeated<typename Traits::Type>::value) {
     using T = typename Repeated<typename Traits::Type>::Element;
+    if (index == kClear) {
+      member.clear();
+      return true;
+    }
     if (index == kAppend) {
       member.push_back(FromBits<T>(*bits));
       return true;
@@ -261,6 +269,10 @@ bool AccessNumbers(MessageBase& message, size_t index, uint64_t* bits) {
     *bits = ToBits<T>(member[index]);
   } else {
     using T = typename Traits::Type;
+    if (index == kClear) {
+      member = T{};
+      return true;
+    }
     if (index == kAppend) {
       member = FromBits<T>(*bits);
       return true;
@@ -275,6 +287,14 @@ template <auto kMember>
 MessageBase* AccessMessages(MessageBase& message, size_t index) {
   using Traits = MemberOf<decltype(kMember)>;
   auto& member = static_cast<typename Traits::Owner&>(message).*kMember;
+  if (index == kClear) {
+    if constexpr (Repeated<typename Traits::Type>::value) {
+      member.clear();
+    } else {
+      member.reset();
+    }
+    return nullptr;
+  }
   if constexpr (Repeated<typename Traits::Type>::value) {
     if (index == kAppend) return &member.emplace_back();
     return index < member.size() ? &member[index] : nullptr;
