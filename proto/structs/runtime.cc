@@ -359,9 +359,9 @@ void Encode(const MessageInfo& info, const MessageBase& message, std::string& ou
       case Kind::kMessage: {
         // The access functions only read when given an index (see MessageAccess).
         auto& owner = const_cast<MessageBase&>(message);
-        for (size_t j = 0; const MessageBase* item = m.messages(owner, j); ++j) {
+        for (size_t j = 0; const MessageBase* item = m.messages->access(owner, j); ++j) {
           const size_t start = BeginMessage(out, field.number);
-          Encode(*field.message, *item, out);
+          Encode(*m.messages->info, *item, out);
           EndMessage(out, start);
         }
         break;
@@ -407,7 +407,7 @@ void Clear(const MessageInfo& info, MessageBase& message) {
         (message.*m.map).clear();
         break;
       case Kind::kMessage:
-        m.messages(message, kClear);
+        m.messages->access(message, kClear);
         break;
       default:
         if (NumberThroughFunction(field)) {
@@ -455,7 +455,7 @@ bool Decode(const MessageInfo& info, MessageBase& message, Reader& in) {
           case Kind::kMessage: {
             Reader sub;
             if (!in.ReadNested(&sub) ||
-                !Decode(*field->message, *m.messages(message, kAppend), sub)) {
+                !Decode(*m.messages->info, *m.messages->access(message, kAppend), sub)) {
               return false;
             }
             break;

@@ -153,6 +153,10 @@ using NumberAccess = bool (*)(MessageBase& message, size_t index, uint64_t* bits
 // kClear, clears the field (nullptr); otherwise element `index`, nullptr past the end or when an
 // optional one is absent. The encoder calls it on a const message with an index only: it reads.
 using MessageAccess = MessageBase* (*)(MessageBase& message, size_t index);
+struct SubMessage {
+  MessageAccess access;
+  const MessageInfo* info;  // the sub-message's table
+};
 
 struct FieldInfo {
   uint32_t number;
@@ -169,10 +173,9 @@ struct FieldInfo {
     std::string MessageBase::*string;
     std::vector<std::string> MessageBase::*strings;
     std::map<std::string, std::string> MessageBase::*map;
-    NumberAccess numbers;    // kEnum, and every repeated number
-    MessageAccess messages;  // kMessage
+    NumberAccess numbers;        // kEnum, and every repeated number
+    const SubMessage* messages;  // kMessage (kept apart: most fields need no table pointer)
   } member;
-  const MessageInfo* message;  // kMessage: the sub-message's table
 };
 
 struct MessageInfo {
@@ -304,6 +307,11 @@ MessageBase* AccessMessages(MessageBase& message, size_t index) {
   }
 }
 
+template <auto kMember>
+inline constexpr SubMessage kSubMessage = {
+    &AccessMessages<kMember>,
+    &Repeated<typename MemberOf<decltype(kMember)>::Type>::Element::kWireInfo};
+
 }  // namespace internal
 
 // The FieldInfo of the member kMember (&Message::name_), field `number`; `utf8` for `string`
@@ -312,7 +320,7 @@ template <auto kMember>
 constexpr FieldInfo Field(uint32_t number, bool utf8 = false) {
   using T = typename internal::MemberOf<decltype(kMember)>::Type;
   using B = MessageBase;
-  FieldInfo f{number, Kind::kInt32, false, {}, nullptr};
+  FieldInfo f{number, Kind::kInt32, false, {}};
   if constexpr (std::is_same_v<T, std::string>) {
     f.kind = utf8 ? Kind::kString : Kind::kBytes;
     f.member.string = static_cast<std::string B::*>(kMember);
@@ -327,8 +335,7 @@ constexpr FieldInfo Field(uint32_t number, bool utf8 = false) {
   } else if constexpr (std::is_base_of_v<B, typename internal::Repeated<T>::Element>) {
     f.kind = Kind::kMessage;
     f.repeated = internal::Repeated<T>::value;
-    f.member.messages = &internal::AccessMessages<kMember>;
-    f.message = &internal::Repeated<T>::Element::kWireInfo;
+    f.member.messages = &internal::kSubMessage<kMember>;
   } else if constexpr (internal::Repeated<T>::value || std::is_enum_v<T>) {
     if constexpr (internal::Repeated<T>::value) {
       f.kind = internal::NumberKind<typename internal::Repeated<T>::Element>();
