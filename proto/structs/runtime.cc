@@ -420,6 +420,12 @@ void Clear(const MessageInfo& info, MessageBase& message) {
   }
 }
 
+bool Parse(const MessageInfo& info, MessageBase& message, std::string_view data) {
+  Clear(info, message);
+  Reader in(data);
+  return Decode(info, message, in);
+}
+
 bool Decode(const MessageInfo& info, MessageBase& message, Reader& in) {
   while (!in.done()) {
     uint32_t number = 0;

@@ -188,6 +188,8 @@ void Encode(const MessageInfo& info, const MessageBase& message, std::string& ou
 bool Decode(const MessageInfo& info, MessageBase& message, Reader& in);
 // Every field back to its default: what `*this = Message()` does, without a temporary per class.
 void Clear(const MessageInfo& info, MessageBase& message);
+// ParseFromString: Clear, then Decode all of `data` at the top level.
+bool Parse(const MessageInfo& info, MessageBase& message, std::string_view data);
 
 // A number as the 64 bits the wire carries (varints sign-extended from 32 bits, as protobuf
 // does; floats as their bit pattern), and back.
