@@ -1,4 +1,3 @@
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -31,14 +30,23 @@ constexpr int kEvictEveryTicks = 20;
 constexpr int64_t kAgeEvictionPeriodMs = 3600 * 1000;
 constexpr int kMaxSendRoundsPerTask = 1000;
 
-// A stored counter; `fallback` when absent or not a whole decimal number. from_chars, not
-// stoll: no exceptions, no locale (and in the browser build no libc++ exception and printf code).
+// A stored counter: `fallback` when absent or not a whole decimal number in int64 range. By
+// hand: stoll throws and reads the locale, and from_chars' int64 instantiation is ~0.9 KB of
+// the browser module.
 int64_t ParseInt(const std::optional<std::string>& s, int64_t fallback) {
-  if (!s || s->empty()) return fallback;
-  int64_t value = 0;
-  const char* end = s->data() + s->size();
-  const auto [ptr, ec] = std::from_chars(s->data(), end, value);
-  return ec == std::errc() && ptr == end ? value : fallback;
+  if (!s) return fallback;
+  std::string_view digits = *s;
+  const bool negative = !digits.empty() && digits.front() == '-';
+  if (negative) digits.remove_prefix(1);
+  if (digits.empty() || digits.size() > 19) return fallback;  // 19 digits cannot overflow
+  uint64_t value = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return fallback;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  if (value > limit) return fallback;
+  return negative ? static_cast<int64_t>(0 - value) : static_cast<int64_t>(value);
 }
 
 std::string Hex(const std::string& bytes) {
