@@ -785,7 +785,7 @@ Client::~Client() = default;
   } catch (...) {                                          \
     return Status(StatusCode::kInternal, "unknown error"); \
   }
-// `statement`, and `on_exception` if it throws anything.
+// `statement`, and `on_exception` if it throws anything. Used as a statement: `...;`.
 #define VITRINE_NOTHROW(statement, on_exception) \
   try {                                          \
     statement;                                   \
@@ -796,7 +796,7 @@ Client::~Client() = default;
 // Built without exceptions (the browser module, -fno-exceptions): nothing can be thrown, so
 // there is nothing to catch, and no unwinding or catch-matching code is linked.
 #define VITRINE_GUARD(expr) return expr;
-#define VITRINE_NOTHROW(statement, on_exception) statement;
+#define VITRINE_NOTHROW(statement, on_exception) statement
 #endif
 
 StatusOr<std::unique_ptr<Client>> Client::Open(const Options& options) {
@@ -934,16 +934,18 @@ Status Client::Reset() { VITRINE_GUARD(impl_->Reset()); }
 Status Client::SetConsent(bool granted) { VITRINE_GUARD(impl_->SetConsent(granted)); }
 Status Client::RequestDeletion() { VITRINE_GUARD(impl_->RequestDeletion()); }
 Status Client::Flush() { VITRINE_GUARD(impl_->Flush()); }
-void Client::OnForeground(){VITRINE_NOTHROW(impl_->OnForeground(), )} StatusOr<
-    std::vector<Recommendation>> Client::Recommend(const std::string& placement,
-                                                   const RecommendContext& context, size_t n) {
+void Client::OnForeground() { VITRINE_NOTHROW(impl_->OnForeground(), ); }
+StatusOr<std::vector<Recommendation>> Client::Recommend(const std::string& placement,
+                                                        const RecommendContext& context, size_t n) {
   VITRINE_GUARD(impl_->Recommend(placement, context, n));
 }
-void Client::SetMessageListener(std::function<void(const InAppMessageView&)> listener){
-    VITRINE_NOTHROW(impl_->SetMessageListener(std::move(
-                        listener)), )} std::vector<InAppMessageView> Client::PendingMessages(){
-    VITRINE_NOTHROW(return impl_->PendingMessages(),
-                           return {})} Status Client::MessageViewed(const std::string& id) {
+void Client::SetMessageListener(std::function<void(const InAppMessageView&)> listener) {
+  VITRINE_NOTHROW(impl_->SetMessageListener(std::move(listener)), );
+}
+std::vector<InAppMessageView> Client::PendingMessages() {
+  VITRINE_NOTHROW(return impl_->PendingMessages(), return {});
+}
+Status Client::MessageViewed(const std::string& id) {
   EventSpec spec = Spec("in_app_message_viewed");
   spec.message_id = id;
   return Track(spec);
@@ -958,6 +960,6 @@ Status Client::MessageDismissed(const std::string& id) {
   spec.message_id = id;
   return Track(spec);
 }
-ClientStats Client::Stats() const { VITRINE_NOTHROW(return impl_->Stats(), return {}) }
+ClientStats Client::Stats() const { VITRINE_NOTHROW(return impl_->Stats(), return {}); }
 
 }  // namespace vitrine
